@@ -1,0 +1,13 @@
+import { withApiErrors } from "@/lib/api/errors";
+import { appServices } from "@/lib/app-services";
+import { getPublicJob } from "@/lib/video/job-status";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** GET /api/video/job/:id → the job's status, progress, public error and download URLs. */
+export const GET = withApiErrors(async (request: Request, context: { params: Promise<{ id: string }> }) => {
+  const { id } = await context.params;
+  const job = await getPublicJob(appServices(), id, new URL(request.url).origin);
+  return Response.json(job, { headers: { "Cache-Control": "no-store" } });
+});

@@ -1,0 +1,12 @@
+import { readJson, withApiErrors } from "@/lib/api/errors";
+import { appServices } from "@/lib/app-services";
+import { createUpload } from "@/lib/video/upload";
+
+export const runtime = "nodejs";
+
+/** POST /api/video/upload { filename, contentType, size } → 201 a signed PUT URL for the file. */
+export const POST = withApiErrors(async (request: Request) => {
+  const body = await readJson(request);
+  const ticket = await createUpload(appServices(), body, new URL(request.url).origin);
+  return Response.json(ticket, { status: 201 });
+});

@@ -1,0 +1,12 @@
+// Runs once when the Next.js server starts: a bad environment stops the app with one clear line
+// instead of failing on the first request.
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { appEnv } = await import("./lib/env/app-env");
+  const { exitOnEnvError } = await import("./lib/env/parse-env");
+  try {
+    appEnv();
+  } catch (error) {
+    exitOnEnvError(error);
+  }
+}

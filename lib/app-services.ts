@@ -1,0 +1,35 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { db, type PrismaClient } from "./db";
+import { type AppEnv, appEnv } from "./env/app-env";
+import { type CaptionJobPayload, createCaptionQueue } from "./job-contract";
+import { createProducerConnection } from "./redis";
+import { createStorage, type Storage } from "./storage";
+
+/** What the app's request handlers need, created once per process on first use. */
+export interface AppServices {
+  env: AppEnv;
+  db: PrismaClient;
+  storage: Storage;
+  redis: Redis;
+  queue: Queue<CaptionJobPayload>;
+}
+
+const holder = globalThis as unknown as { captionerAppServices?: AppServices };
+
+export function appServices(): AppServices {
+  if (!holder.captionerAppServices) {
+    const env = appEnv();
+    const redis = createProducerConnection(env.REDIS_URL);
+    // An unreachable Redis is reported per request (503); without a listener ioredis would log every retry as unhandled.
+    redis.on("error", () => {});
+    holder.captionerAppServices = {
+      env,
+      db: db(),
+      storage: createStorage(env.storage),
+      redis,
+      queue: createCaptionQueue(redis, env.QUEUE_PREFIX),
+    };
+  }
+  return holder.captionerAppServices;
+}

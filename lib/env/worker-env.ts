@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { commonEnvShape } from "./common-env";
+import { fields, parseEnv } from "./parse-env";
+import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
+
+// Every key here is listed in env.worker.example (a test keeps them in step).
+export const workerEnvSchema = z
+  .object({
+    ...commonEnvShape,
+    ...storageEnvShape,
+    /** Jobs this process runs at once. Each burn-in render uses ~1–2 cores, so size it to the machine. */
+    WORKER_CONCURRENCY: fields.positiveInt.default(4),
+    /** auto = openai when OPENAI_API_KEY is set, else the offline recogniser (pocketsphinx). */
+    TRANSCRIBER: z.enum(["auto", "openai", "pocketsphinx"]).default("auto"),
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    /** Any OpenAI-compatible server (e.g. whisper.cpp's whisper-server). */
+    OPENAI_BASE_URL: fields.httpUrl.optional(),
+    OPENAI_MODEL: z.string().min(1).default("whisper-1"),
+    /** Audio above this size is split into chunks (OpenAI's limit is 25 MB). */
+    OPENAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(24 * 1024 * 1024),
+    /** Longer inputs fail at once with TOO_LONG. */
+    MAX_DURATION_SEC: fields.positiveInt.default(4 * 3600),
+    FFMPEG_PRESET: z
+      .enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])
+      .default("veryfast"),
+    FFMPEG_CRF: z.coerce.number().int().min(0).max(51).default(23),
+    /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
+    WORKER_SHUTDOWN_TIMEOUT_MS: fields.positiveInt.default(120_000),
+    /** /healthz and /metrics; 0 disables the server. */
+    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
+    WORKER_TMP_DIR: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    refineStorage(env, ctx);
+    if (env.TRANSCRIBER === "openai" && !env.OPENAI_API_KEY) {
+      ctx.addIssue({ code: "custom", path: ["OPENAI_API_KEY"], message: "is missing (TRANSCRIBER=openai)" });
+    }
+  });
+
+export type WorkerEnv = z.infer<typeof workerEnvSchema> & { storage: StorageConfig };
+
+/** The worker's validated environment (throws EnvError naming the bad variable). */
+export function workerEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
+  const env = parseEnv("worker", workerEnvSchema, source);
+  return { ...env, storage: storageConfigFrom(env) };
+}

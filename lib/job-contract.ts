@@ -1,0 +1,50 @@
+import { Queue, type QueueOptions } from "bullmq";
+import { z } from "zod";
+import { JOB_ID_PATTERN } from "./ids";
+
+// The one contract between the API (producer) and the worker (consumer). The payload carries the job's
+// id only: Postgres holds everything else, so a payload never goes stale and never carries a secret.
+
+export const CAPTION_QUEUE = "captions";
+export const CAPTION_JOB_NAME = "caption";
+
+export const captionJobPayload = z.object({ jobId: z.string().regex(JOB_ID_PATTERN) }).strict();
+export type CaptionJobPayload = z.infer<typeof captionJobPayload>;
+
+export const captionJobOptionsSchema = z
+  .object({
+    /** ISO 639-1 code, or undefined for automatic detection. */
+    language: z
+      .string()
+      .regex(/^[a-z]{2}$/)
+      .optional(),
+    /** true: captions burned into the picture; false: a soft subtitle track (no re-encode). */
+    burnIn: z.boolean().default(true),
+  })
+  .strict();
+export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;
+
+/**
+ * Default options of every caption job (the producer sets them, so the policy lives in one place).
+ * - attempts 3 with exponential backoff 10 s, 20 s: rides out a storage or ASR blip without
+ *   hammering; permanent errors skip retries entirely (UnrecoverableError in the worker).
+ * - removeOnComplete/Fail: Postgres is the record; keep a day of completed and a week of failed
+ *   jobs in Redis for the queue board, capped by count so Redis stays small.
+ * - jobId = our job id: a duplicate add (e.g. a retried HTTP request) is a no-op in BullMQ.
+ */
+export function captionJobDefaults(attempts = 3): NonNullable<QueueOptions["defaultJobOptions"]> {
+  return {
+    attempts,
+    backoff: { type: "exponential", delay: 10_000 },
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  };
+}
+
+export function createCaptionQueue(connection: QueueOptions["connection"], prefix: string): Queue<CaptionJobPayload> {
+  return new Queue<CaptionJobPayload>(CAPTION_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: captionJobDefaults(),
+  });
+}

@@ -1,0 +1,29 @@
+import { randomBytes } from "node:crypto";
+
+const SAFE_NAME = /[^A-Za-z0-9._-]+/g;
+
+/** A new upload key: `uploads/<random>/<sanitised filename>`; the random part makes it unguessable. */
+export function newUploadKey(filename: string): string {
+  const base = filename.split(/[\\/]/).pop() ?? "video";
+  const safe =
+    base
+      .replace(SAFE_NAME, "_")
+      .replace(/^[._]+/, "")
+      .slice(-100) || "video";
+  return `uploads/${randomBytes(12).toString("base64url")}/${safe}`;
+}
+
+/** Output keys of one run: `rendered/<jobId>-<timestamp>.{mp4,srt,vtt}` (a retry gets a new timestamp). */
+export function outputKeys(jobId: string, at: Date = new Date()) {
+  const stem = `rendered/${jobId}-${at.getTime()}`;
+  return { video: `${stem}.mp4`, srt: `${stem}.srt`, vtt: `${stem}.vtt` };
+}
+
+/** Keys the public API accepts: inside uploads/, no traversal, no odd characters. */
+export function isValidObjectKey(key: string): boolean {
+  return (
+    key.length <= 512 &&
+    /^[A-Za-z0-9._\-/]+$/.test(key) &&
+    !key.split("/").some((part) => part === "" || part === "." || part === "..")
+  );
+}

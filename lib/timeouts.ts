@@ -1,0 +1,31 @@
+// Every subprocess and network call takes its limit from this table, so one place answers
+// "how long can X hang?". Values are in milliseconds. Media-proportional stages scale with the input's
+// duration on top of a floor: a 2 h film must not time out where a 10 s clip would.
+
+export const TIMEOUTS = {
+  /** ffprobe on a local file: reads headers only. */
+  probeMs: 30_000,
+  /** Storage calls that move no file body (head, delete, presign). */
+  storageRequestMs: 15_000,
+  /** Download/upload of one object: a floor plus time per MiB (≥ 1 MiB/s assumed). */
+  transferFloorMs: 60_000,
+  transferPerMiBMs: 1_000,
+  /** Audio extraction: a floor plus a share of the media's duration. */
+  extractAudioFloorMs: 60_000,
+  extractAudioPerMediaSecondMs: 500,
+  /** Local speech recognition (pocketsphinx runs at ~0.2× real time on one core). */
+  transcribeLocalFloorMs: 120_000,
+  transcribeLocalPerMediaSecondMs: 2_000,
+  /** One request to an OpenAI-compatible transcription API. */
+  transcribeApiRequestMs: 300_000,
+  /** Burn-in render (x264 veryfast ~0.2–0.5× real time on 2 cores; real footage is slower). */
+  renderFloorMs: 120_000,
+  renderPerMediaSecondMs: 6_000,
+  /** Redis/Postgres health checks. */
+  healthCheckMs: 2_000,
+} as const;
+
+/** A stage limit for media of `durationSec` seconds: floor + per-second share. */
+export function scaledTimeout(floorMs: number, perSecondMs: number, durationSec: number): number {
+  return Math.round(floorMs + perSecondMs * Math.max(0, durationSec));
+}

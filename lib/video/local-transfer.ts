@@ -1,0 +1,101 @@
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { ApiError } from "../api/errors";
+import type { AppServices } from "../app-services";
+import { BodyTooLargeError, LocalStorage } from "../storage";
+import { fromQuery, verifyParams } from "../storage/local-signature";
+
+// The local storage driver's two endpoints: the signed PUT the browser uploads to, and the signed GET
+// (with Range support, so a <video> can seek) that download URLs point at.
+
+function localStorageOf(services: AppServices): { storage: LocalStorage; secret: string } {
+  if (!(services.storage instanceof LocalStorage) || services.env.storage.driver !== "local") {
+    throw new ApiError("NOT_FOUND", "Not found.");
+  }
+  return { storage: services.storage, secret: services.env.storage.signingSecret };
+}
+
+function verified(services: AppServices, op: "put" | "get", url: URL) {
+  const { storage, secret } = localStorageOf(services);
+  const parsed = fromQuery(op, url.searchParams);
+  if (!parsed) throw new ApiError("INVALID_SIGNATURE", "The URL is not a valid signed URL.");
+  const check = verifyParams(secret, parsed.params, parsed.sig);
+  if (!check.ok) {
+    throw check.reason === "expired"
+      ? new ApiError("URL_EXPIRED", "The URL has expired; request a new one.")
+      : new ApiError("INVALID_SIGNATURE", "The URL's signature does not match.");
+  }
+  return { storage, params: parsed.params };
+}
+
+/** Streams a signed PUT to disk; the object appears only once every byte arrived within the signed size. */
+export async function receiveLocalUpload(services: AppServices, request: Request): Promise<Response> {
+  const { storage, params } = verified(services, "put", new URL(request.url));
+  const limit = params.size ?? 0;
+  const contentType = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  if (params.contentType && contentType !== params.contentType) {
+    throw new ApiError("INVALID_SIGNATURE", `Content-Type must be "${params.contentType}", as signed.`);
+  }
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new ApiError("UPLOAD_TOO_LARGE", `The body is larger than the ${limit} bytes this URL allows.`);
+  }
+  if (!request.body) throw new ApiError("VALIDATION_ERROR", "The request has no body.");
+  try {
+    const body = Readable.fromWeb(request.body as unknown as WebReadableStream<Uint8Array>);
+    await storage.putStream(params.key, body, {
+      contentType: params.contentType ?? "application/octet-stream",
+      size: limit,
+    });
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new ApiError("UPLOAD_TOO_LARGE", `The body is larger than the ${limit} bytes this URL allows.`);
+    }
+    throw error;
+  }
+  return new Response(null, { status: 200 });
+}
+
+/** Serves a signed GET, honouring a single `Range: bytes=a-b`. */
+export async function serveLocalDownload(services: AppServices, request: Request): Promise<Response> {
+  const { storage, params } = verified(services, "get", new URL(request.url));
+  const info = await storage.head(params.key);
+  if (!info) throw new ApiError("NOT_FOUND", "The file no longer exists.");
+  const headers = new Headers({
+    "Content-Type": info.contentType ?? "application/octet-stream",
+    "Accept-Ranges": "bytes",
+    "Cache-Control": "private, max-age=300",
+  });
+  if (params.name) {
+    headers.set("Content-Disposition", `inline; filename="${params.name.replace(/["\\\r\n]/g, "_")}"`);
+  }
+  const range = parseRange(request.headers.get("range"), info.size);
+  if (range === "unsatisfiable") {
+    headers.set("Content-Range", `bytes */${info.size}`);
+    return new Response(null, { status: 416, headers });
+  }
+  const [start, end] = range ?? [0, info.size - 1];
+  headers.set("Content-Length", String(Math.max(0, end - start + 1)));
+  if (range) headers.set("Content-Range", `bytes ${start}-${end}/${info.size}`);
+  if (request.method === "HEAD" || info.size === 0) return new Response(null, { status: range ? 206 : 200, headers });
+  const stream = await storage.getRangeStream(params.key, start, end);
+  return new Response(Readable.toWeb(stream) as unknown as ReadableStream, { status: range ? 206 : 200, headers });
+}
+
+function parseRange(header: string | null, size: number): [number, number] | "unsatisfiable" | null {
+  const match = header?.match(/^bytes=(\d*)-(\d*)$/);
+  if (!match) return null;
+  const [, a, b] = match;
+  if (a === "" && b === "") return null;
+  let start: number;
+  let end: number;
+  if (a === "") {
+    start = Math.max(0, size - Number(b));
+    end = size - 1;
+  } else {
+    start = Number(a);
+    end = b === "" ? size - 1 : Math.min(Number(b), size - 1);
+  }
+  if (start >= size || start > end) return "unsatisfiable";
+  return [start, end];
+}
