@@ -129,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     FFMPEG_PRESET: "ultrafast",
     LOG_LEVEL: "info",
     NEXT_TELEMETRY_DISABLED: "1",
+    ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}),
     ...options.env,
   };
   const app = startProcess(
