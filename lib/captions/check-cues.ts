@@ -1,0 +1,85 @@
+// Rule checks for finished cues, split in two on purpose:
+//  - checkCue: layout and display time. The builder always meets these for ordinary speech, so tests
+//    and the console treat any finding as a defect.
+//  - checkReadingSpeed: characters per second. Speech faster than the limit cannot be captioned within
+//    it without dropping or rewording words (which we never do), so a finding here describes the speech
+//    more than the captions: report it, don't fail on it.
+
+import { displayLength } from "./text-length";
+import { type Cue, type CueRules, DEFAULT_CUE_RULES } from "./types";
+
+// Cue times are millisecond values held in floats: 7.000000000001 s is 7 s, not "too long".
+const EPSILON_SEC = 1e-6;
+
+/** Layout and display-time violations of one cue (lines, on-screen duration, times); [] when it obeys. */
+export function checkCue(cue: Cue, rules: CueRules = DEFAULT_CUE_RULES): string[] {
+  return [...timeViolations(cue, rules), ...lineViolations(cue, rules)];
+}
+
+/** Reading-speed violation of one cue, if any; kept apart from checkCue because fast speech can force it. */
+export function checkReadingSpeed(cue: Cue, rules: CueRules = DEFAULT_CUE_RULES): string[] {
+  const cps = cueCps(cue);
+  if (cps <= rules.maxCharsPerSecond + EPSILON_SEC) return [];
+  return [`reading speed ${cps.toFixed(1)} chars/s is above ${rules.maxCharsPerSecond}`];
+}
+
+/** Overlaps between consecutive cues; [] when every cue starts after the previous one ends. */
+export function checkCueSequence(cues: Cue[]): string[] {
+  const problems: string[] = [];
+  for (let i = 1; i < cues.length; i++) {
+    const previous = cues[i - 1];
+    const cue = cues[i];
+    if (!previous || !cue) continue;
+    if (cue.start < previous.end - EPSILON_SEC) {
+      problems.push(`cue ${i + 1} starts at ${seconds(cue.start)}, before cue ${i} ends at ${seconds(previous.end)}`);
+    }
+  }
+  return problems;
+}
+
+/** Characters a viewer reads: lines joined by spaces, so a line break counts as the space it replaces. */
+export function cueCharCount(cue: Cue): number {
+  return displayLength(cue.lines.join(" "));
+}
+
+/** Characters per second on screen; Infinity for a cue with no duration. */
+export function cueCps(cue: Cue): number {
+  const duration = cue.end - cue.start;
+  return duration > 0 ? cueCharCount(cue) / duration : Number.POSITIVE_INFINITY;
+}
+
+function timeViolations(cue: Cue, rules: CueRules): string[] {
+  if (!Number.isFinite(cue.start) || !Number.isFinite(cue.end)) {
+    return ["start and end must be finite numbers"];
+  }
+  if (cue.start < 0) return [`starts before 0 (${seconds(cue.start)})`];
+  const duration = cue.end - cue.start;
+  if (duration <= 0) return [`ends at ${seconds(cue.end)}, not after its start ${seconds(cue.start)}`];
+  if (duration < rules.minDurationSec - EPSILON_SEC) {
+    return [`on screen ${seconds(duration)}, less than the minimum ${seconds(rules.minDurationSec)}`];
+  }
+  if (duration > rules.maxDurationSec + EPSILON_SEC) {
+    return [`on screen ${seconds(duration)}, more than the maximum ${seconds(rules.maxDurationSec)}`];
+  }
+  return [];
+}
+
+function lineViolations(cue: Cue, rules: CueRules): string[] {
+  const problems: string[] = [];
+  if (cue.lines.length === 0) problems.push("has no lines");
+  if (cue.lines.length > rules.maxLines) {
+    problems.push(`has ${cue.lines.length} lines, more than ${rules.maxLines}`);
+  }
+  cue.lines.forEach((line, i) => {
+    const length = displayLength(line);
+    if (line.trim() === "") problems.push(`line ${i + 1} is empty`);
+    if (length > rules.maxCharsPerLine) {
+      problems.push(`line ${i + 1} has ${length} characters, more than ${rules.maxCharsPerLine}`);
+    }
+  });
+  return problems;
+}
+
+function seconds(value: number): string {
+  return `${value.toFixed(3)} s`;
+}

@@ -1,0 +1,246 @@
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { TIMEOUTS } from "../../lib/timeouts";
+
+// Deterministic test media. Outputs are cached under tests/.cache/ by a hash of what made them, so a
+// second run (or a second test file asking for the same clip) costs a file copy at most.
+// Files returned without `out` are the shared cache copies: read them, never modify them.
+
+const CACHE_DIR = fileURLToPath(new URL("../.cache/", import.meta.url));
+/** Bump when a recipe below changes, so stale cache entries are not reused. */
+const RECIPE_VERSION = 1;
+
+export interface MediaFile {
+  path: string;
+  durationSec: number;
+}
+
+interface VideoShape {
+  width?: number;
+  height?: number;
+  fps?: number;
+  /** Copy the result here; otherwise the (read-only) cache path is returned. */
+  out?: string;
+}
+
+/** flite's `slt` voice reading `script`, as a 16 kHz mono s16le WAV: what the extract stage produces. */
+export async function makeSpeechWav(options: { script: string; out?: string }): Promise<MediaFile> {
+  const file = await cached("speech", { script: options.script }, "wav", async (target) => {
+    const textFile = `${target}.txt`;
+    await writeFile(textFile, options.script);
+    try {
+      // -f rather than -t: a script starting with "-" must not be read as a flag.
+      await runTool("flite", ["-voice", "slt", "-f", textFile, "-o", target], TIMEOUTS.extractAudioFloorMs);
+    } finally {
+      await rm(textFile, { force: true });
+    }
+  });
+  return deliver(file, options.out);
+}
+
+/** A test-pattern video with the script spoken over it; video and audio last exactly as long as the speech. */
+export async function makeSpeechVideo(options: VideoShape & { script: string }): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const speech = await makeSpeechWav({ script: options.script });
+  const file = await cached("speech-video", { script: options.script, ...shape }, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, speech.durationSec),
+      ...["-i", speech.path],
+      ...["-map", "0:v", "-map", "1:a"],
+      ...h264Output(),
+      ...["-c:a", "aac", "-b:a", "64k"],
+      ...["-t", String(speech.durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/** A video whose audio track exists but holds digital silence. */
+export async function makeSilentVideo(options: VideoShape & { durationSec?: number } = {}): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const durationSec = options.durationSec ?? 3;
+  const file = await cached("silent-video", { ...shape, durationSec }, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, durationSec),
+      ...["-f", "lavfi", "-i", `anullsrc=r=48000:cl=mono:d=${durationSec}`],
+      ...["-map", "0:v", "-map", "1:a"],
+      ...h264Output(),
+      ...["-c:a", "aac", "-b:a", "32k"],
+      ...["-t", String(durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/** A video with no audio stream at all. */
+export async function makeVideoWithoutAudio(options: VideoShape & { durationSec?: number } = {}): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const durationSec = options.durationSec ?? 3;
+  const file = await cached("video-no-audio", { ...shape, durationSec }, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, durationSec),
+      ...h264Output(),
+      ...["-an", "-t", String(durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/** An audio-only file (no video stream): the script spoken, or a 440 Hz tone when there is no script. */
+export async function makeAudioOnly(
+  options: { format?: "m4a" | "mp3"; script?: string; durationSec?: number; out?: string } = {},
+): Promise<MediaFile> {
+  const format = options.format ?? "m4a";
+  const codec = format === "m4a" ? ["-c:a", "aac", "-b:a", "64k"] : ["-c:a", "libmp3lame", "-b:a", "64k"];
+  const source = options.script
+    ? ["-i", (await makeSpeechWav({ script: options.script })).path]
+    : ["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=44100:duration=${options.durationSec ?? 3}`];
+  const recipe = {
+    format,
+    script: options.script ?? null,
+    durationSec: options.script ? null : (options.durationSec ?? 3),
+  };
+  const file = await cached("audio-only", recipe, format, (target) => runFfmpeg([...source, "-vn", ...codec, target]));
+  return deliver(file, options.out);
+}
+
+/**
+ * A real MP4 cut to `fraction` of its bytes, like an interrupted upload. The default source is written
+ * with +faststart, so the index (moov) survives and probing succeeds while decoding runs out of data.
+ */
+export async function makeTruncatedMp4(
+  options: { source?: string; fraction?: number; out?: string } = {},
+): Promise<{ path: string; bytes: number; sourceBytes: number }> {
+  const source = options.source ?? (await makeSilentVideo({ durationSec: 4 })).path;
+  const fraction = options.fraction ?? 0.4;
+  const whole = await readFile(source);
+  const bytes = Math.floor(whole.length * fraction);
+  const hash = createHash("sha256").update(whole).digest("hex").slice(0, 16);
+  const file = await cached("truncated", { hash, fraction }, "mp4", (target) =>
+    writeFile(target, whole.subarray(0, bytes)),
+  );
+  return { path: (await deliver(file, options.out, 0)).path, bytes, sourceBytes: whole.length };
+}
+
+/** Plain text with an .mp4 name: what a confused or malicious client uploads. */
+export async function makeTextFileAsMp4(options: { out?: string } = {}): Promise<{ path: string }> {
+  const file = await cached("text-as-mp4", {}, "mp4", (target) =>
+    writeFile(target, "This is not a video.\nIt is a text file that was renamed to .mp4.\n"),
+  );
+  return { path: (await deliver(file, options.out, 0)).path };
+}
+
+/** Container duration in seconds, from ffprobe. */
+export async function probeDurationSec(file: string): Promise<number> {
+  const { stdout } = await runTool(
+    "ffprobe",
+    ["-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", file],
+    TIMEOUTS.probeMs,
+  );
+  const seconds = Number(stdout.trim());
+  if (!Number.isFinite(seconds)) throw new Error(`ffprobe gave no duration for ${file}: ${stdout.trim()}`);
+  return seconds;
+}
+
+/** Runs ffmpeg quietly (errors only) with the render limit; test media is tiny. */
+export async function runFfmpeg(args: string[]): Promise<void> {
+  await runTool("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", ...args], TIMEOUTS.renderFloorMs);
+}
+
+/** Spawns a tool, collects its output, kills it at `timeoutMs`, and fails with the stderr tail. */
+export function runTool(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+    });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0 && !timedOut) resolve({ stdout, stderr });
+      else {
+        const why = timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${code}`;
+        reject(new Error(`${command} ${why}: ${stderr.trim().slice(-1000)}`));
+      }
+    });
+  });
+}
+
+function videoShape(options: VideoShape): Required<Omit<VideoShape, "out">> {
+  return { width: options.width ?? 320, height: options.height ?? 240, fps: options.fps ?? 15 };
+}
+
+function testPatternInput(shape: Required<Omit<VideoShape, "out">>, durationSec: number): string[] {
+  return [
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=${shape.width}x${shape.height}:rate=${shape.fps}:duration=${durationSec}`,
+  ];
+}
+
+function h264Output(): string[] {
+  return ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"];
+}
+
+/**
+ * Returns the cache file for `recipe`, making it first if needed. Test files run in parallel workers,
+ * so a file is written under a unique temp name and renamed into place: readers never see half a file.
+ */
+async function cached(
+  kind: string,
+  recipe: object,
+  ext: string,
+  make: (target: string) => Promise<void>,
+): Promise<string> {
+  const key = createHash("sha256").update(JSON.stringify({ RECIPE_VERSION, kind, recipe })).digest("hex").slice(0, 20);
+  const file = path.join(CACHE_DIR, `${kind}-${key}.${ext}`);
+  if (existsSync(file)) return file;
+  await mkdir(CACHE_DIR, { recursive: true });
+  // The extension stays last: ffmpeg picks the output format from it.
+  const temp = path.join(CACHE_DIR, `${kind}-${key}.tmp-${process.pid}-${randomBytes(4).toString("hex")}.${ext}`);
+  try {
+    await make(temp);
+    await rename(temp, file);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return file;
+}
+
+async function deliver(file: string, out: string | undefined, knownDurationSec?: number): Promise<MediaFile> {
+  let target = file;
+  if (out) {
+    await mkdir(path.dirname(out), { recursive: true });
+    await copyFile(file, out);
+    target = out;
+  }
+  const durationSec = knownDurationSec ?? (await probeDurationSec(file));
+  return { path: target, durationSec };
+}
+
+/** Size in bytes; handy for assertions about uploads. */
+export async function fileSize(file: string): Promise<number> {
+  return (await stat(file)).size;
+}

@@ -1,0 +1,164 @@
+// The worker process: takes caption jobs from BullMQ and runs them (worker/process-caption-job.ts).
+import { createServer, type Server } from "node:http";
+import { Worker } from "bullmq";
+import { createPrisma } from "../lib/db";
+import { exitOnEnvError } from "../lib/env/parse-env";
+import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
+import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
+import { cancelChannel } from "../lib/jobs/cancel-channel";
+import { createLogger } from "../lib/logger";
+import { createWorkerConnection } from "../lib/redis";
+import { createStorage } from "../lib/storage";
+import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
+import { processCaptionJob } from "./process-caption-job";
+import { createTranscriber } from "./transcribe";
+
+let env: WorkerEnv;
+try {
+  env = workerEnv();
+} catch (error) {
+  exitOnEnvError(error);
+}
+
+const log = createLogger("worker", env.LOG_LEVEL);
+const db = createPrisma(env.DATABASE_URL, { max: Math.max(4, env.WORKER_CONCURRENCY * 2) });
+const storage = createStorage(env.storage);
+const transcriber = createTranscriber({
+  transcriber: env.TRANSCRIBER,
+  openaiApiKey: env.OPENAI_API_KEY,
+  openaiBaseUrl: env.OPENAI_BASE_URL,
+  openaiModel: env.OPENAI_MODEL,
+  openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
+});
+
+/** Abort controllers of the jobs this process is running, by our job id. */
+const running = new Map<string, AbortController>();
+let shuttingDown = false;
+
+const connection = createWorkerConnection(env.REDIS_URL);
+const worker = new Worker<CaptionJobPayload>(
+  CAPTION_QUEUE,
+  async (job, token) => {
+    const controller = new AbortController();
+    running.set(job.data.jobId, controller);
+    try {
+      return await processCaptionJob(
+        {
+          db,
+          storage,
+          transcriber,
+          log,
+          settings: {
+            maxDurationSec: env.MAX_DURATION_SEC,
+            preset: env.FFMPEG_PRESET,
+            crf: env.FFMPEG_CRF,
+            tmpDir: env.WORKER_TMP_DIR,
+          },
+        },
+        job,
+        token,
+        controller.signal,
+      );
+    } finally {
+      running.delete(job.data.jobId);
+    }
+  },
+  {
+    connection,
+    prefix: env.QUEUE_PREFIX,
+    // Each job runs ffmpeg/ASR in child processes; WORKER_CONCURRENCY of them run at once (default 4).
+    concurrency: env.WORKER_CONCURRENCY,
+    // The lock is renewed every lockDuration/2 by the event loop, which stays free because all heavy
+    // work is in child processes; 60 s rides out a long GC pause or a slow Redis without a false stall.
+    lockDuration: 60_000,
+    // Check for stalled jobs (a worker that died) every 30 s; a job that stalls twice is failed rather
+    // than retried forever (it may be the job killing the worker).
+    stalledInterval: 30_000,
+    maxStalledCount: 2,
+    autorun: false,
+  },
+);
+
+worker.on("error", (error) => log.error({ err: error }, "worker error"));
+worker.on("failed", (job, error) => {
+  if (job) log.debug({ jobId: job.data.jobId, err: error.message }, "attempt ended with an error");
+});
+
+// Cancel requests from the admin console.
+const subscriber = createWorkerConnection(env.REDIS_URL);
+subscriber.on("error", (error) => log.warn({ err: error.message }, "cancel subscriber error"));
+void subscriber.subscribe(cancelChannel(env.QUEUE_PREFIX));
+subscriber.on("message", (_channel, jobId: string) => {
+  const controller = running.get(jobId);
+  if (!controller) return;
+  log.info({ jobId }, "cancel requested: stopping the job");
+  controller.abort(new CancelRequested());
+});
+
+const health = startHealthServer(env.WORKER_HEALTH_PORT);
+
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log.info(
+    { signal, running: running.size, deadlineMs: env.WORKER_SHUTDOWN_TIMEOUT_MS },
+    "shutting down: no new jobs; letting running ones finish",
+  );
+  // After the deadline, abort what is still running: each job hands itself back to the queue.
+  const deadline = setTimeout(() => {
+    for (const controller of running.values()) controller.abort(new ShutdownRequested());
+  }, env.WORKER_SHUTDOWN_TIMEOUT_MS);
+  try {
+    await worker.close();
+  } finally {
+    clearTimeout(deadline);
+  }
+  await subscriber.quit().catch(() => {});
+  health?.close();
+  await db.$disconnect();
+  log.info("worker stopped");
+  process.exit(0);
+}
+
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+function startHealthServer(port: number): Server | undefined {
+  if (port === 0) return undefined;
+  const server = createServer(async (req, res) => {
+    if (req.url === "/healthz") {
+      const redisOk = await connection
+        .ping()
+        .then((r) => r === "PONG")
+        .catch(() => false);
+      const ok = redisOk && !shuttingDown && worker.isRunning();
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          ok,
+          redis: redisOk,
+          shuttingDown,
+          running: running.size,
+          concurrency: env.WORKER_CONCURRENCY,
+        }),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  server.on("error", (error) => log.error({ err: error.message, port }, "health server failed to listen"));
+  server.listen(port);
+  return server;
+}
+
+void worker.run();
+await worker.waitUntilReady();
+log.info(
+  {
+    concurrency: env.WORKER_CONCURRENCY,
+    transcriber: transcriber.name,
+    queue: CAPTION_QUEUE,
+    prefix: env.QUEUE_PREFIX,
+  },
+  "worker ready",
+);

@@ -1,0 +1,336 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Job, UnrecoverableError, WaitingError } from "bullmq";
+import type { Logger } from "pino";
+import type { PrismaClient } from "../lib/db";
+import { JOB_ERRORS, JobError } from "../lib/error-codes";
+import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
+import type { Storage } from "../lib/storage";
+import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
+import { JobRun } from "./job-run";
+import { downloadInput } from "./stages/download";
+import { extractAudio } from "./stages/extract-audio";
+import { probeMedia } from "./stages/probe";
+import { renderVideo } from "./stages/render";
+import { uploadOutputs } from "./stages/upload-outputs";
+import { writeCaptions } from "./stages/write-captions";
+import type { Transcriber, Transcript } from "./transcribe/types";
+
+export interface WorkerDeps {
+  db: PrismaClient;
+  storage: Storage;
+  transcriber: Transcriber;
+  log: Logger;
+  settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
+  /** Observes outcomes (metrics). */
+  onOutcome?: (outcome: {
+    status: "completed" | "failed" | "retrying" | "canceled" | "requeued";
+    code?: string;
+    timings?: { phase: string; durationMs: number }[];
+  }) => void;
+}
+
+/**
+ * The processor: one attempt at one job, as stages. Postgres is updated at every transition; the
+ * temp dir is removed on every path. Permanent errors throw UnrecoverableError so BullMQ does not retry.
+ */
+export async function processCaptionJob(
+  deps: WorkerDeps,
+  job: Job<CaptionJobPayload>,
+  token: string | undefined,
+  signal: AbortSignal,
+): Promise<{ outputVideoKey: string } | { skipped: string }> {
+  const payload = captionJobPayload.safeParse(job.data);
+  if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.issues[0]?.message}`);
+  const { jobId } = payload.data;
+  const log = deps.log.child({ jobId, attempt: job.attemptsMade + 1 });
+  const row = await deps.db.job.findUnique({ where: { id: jobId } });
+  if (!row) throw new UnrecoverableError(`job ${jobId} has no row in Postgres`);
+  // Idempotent against duplicate deliveries: a finished job is never run to completion twice.
+  if (row.status === "completed" || row.status === "canceled" || row.status === "failed") {
+    log.info({ status: row.status }, "job already finished; skipping");
+    return { skipped: row.status };
+  }
+
+  const attempt = job.attemptsMade + 1;
+  const maxAttempts = job.opts.attempts ?? 1;
+  const options = captionJobOptionsSchema.parse(row.options ?? {});
+  const startedAt = new Date();
+  await deps.db.job.update({
+    where: { id: jobId },
+    data: {
+      status: "processing",
+      phase: "downloading",
+      progress: 0,
+      attempts: { increment: 1 },
+      startedAt: row.startedAt && row.status === "processing" ? row.startedAt : startedAt,
+      errorCode: null,
+      errorMessage: null,
+      errorDetail: undefined,
+      events: {
+        create: {
+          attempt,
+          type: "started",
+          message:
+            attempt > 1
+              ? `Attempt ${attempt} of ${maxAttempts} (progress restarts)`
+              : `Attempt ${attempt} of ${maxAttempts}`,
+        },
+      },
+    },
+  });
+
+  const run = new JobRun(deps.db, jobId, attempt, log, signal, (p) => void job.updateProgress(p).catch(() => {}));
+  const base = deps.settings.tmpDir ?? tmpdir();
+  await mkdir(base, { recursive: true });
+  const workDir = await mkdtemp(path.join(base, "captioner-job-"));
+  const began = performance.now();
+  try {
+    const input = await run.stage("downloading", (report) =>
+      downloadInput(deps.storage, {
+        key: row.inputKey,
+        size: row.inputSize === null ? null : Number(row.inputSize),
+        workDir,
+        signal,
+        report,
+      }),
+    );
+    const media = await run.stage("probing", () =>
+      probeMedia(input, { maxDurationSec: deps.settings.maxDurationSec, signal }),
+    );
+
+    let transcript: Transcript;
+    if (media.hasAudio) {
+      const wav = await run.stage("extracting_audio", (report) =>
+        extractAudio({ file: input, workDir, durationSec: media.durationSec, signal, report }),
+      );
+      transcript = await run.stage("transcribing", (report) =>
+        deps.transcriber.transcribe({
+          wavPath: wav,
+          durationSec: media.durationSec,
+          workDir,
+          language: options.language,
+          signal,
+          onProgress: report,
+        }),
+      );
+    } else {
+      transcript = { backend: deps.transcriber.name, language: null, words: [], segments: [], empty: true };
+      await deps.db.jobEvent.create({
+        data: {
+          jobId,
+          attempt,
+          stage: "extracting_audio",
+          type: "note",
+          message: "The video has no audio track: captions will be empty.",
+        },
+      });
+    }
+
+    const captions = await run.stage("building_captions", () => writeCaptions(transcript, workDir));
+    const output = path.join(workDir, "output.mp4");
+    const mode = await run.stage("rendering", (report) =>
+      renderVideo({
+        file: input,
+        media,
+        srtFile: captions.cues.length > 0 ? captions.srt : null,
+        burnIn: options.burnIn,
+        output,
+        preset: deps.settings.preset,
+        crf: deps.settings.crf,
+        signal,
+        report,
+      }),
+    );
+    const keys = await run.stage("uploading", (report) =>
+      uploadOutputs(deps.storage, {
+        jobId,
+        files: { video: output, srt: captions.srt, vtt: captions.vtt },
+        signal,
+        report,
+      }),
+    );
+    await run.flush();
+    signal.throwIfAborted();
+
+    const processingMs = Math.round(performance.now() - began);
+    const noSpeech = captions.cues.length === 0;
+    const finished = await deps.db.job.updateMany({
+      where: { id: jobId, status: "processing" },
+      data: {
+        status: "completed",
+        phase: null,
+        progress: 100,
+        outputVideoKey: keys.video,
+        outputSrtKey: keys.srt,
+        outputVttKey: keys.vtt,
+        durationSec: media.durationSec,
+        detectedLanguage: transcript.language,
+        noSpeech,
+        cueCount: captions.cues.length,
+        processingMs,
+        finishedAt: new Date(),
+      },
+    });
+    if (finished.count === 0) throw new CancelRequested();
+    await deps.db.jobEvent.create({
+      data: {
+        jobId,
+        attempt,
+        type: "completed",
+        durationMs: processingMs,
+        message: noSpeech
+          ? "Completed: no speech was found, captions are empty."
+          : `Completed: ${captions.cues.length} captions (${mode}).`,
+        data: { backend: transcript.backend, mode, media: { ...media }, timings: run.timings.map((t) => ({ ...t })) },
+      },
+    });
+    log.info({ processingMs, cues: captions.cues.length, mode }, "job completed");
+    deps.onOutcome?.({ status: "completed", timings: run.timings });
+    return { outputVideoKey: keys.video };
+  } catch (error) {
+    await run.flush();
+    await handleFailure(deps, { job, token, jobId, attempt, maxAttempts, phase: run.currentPhase, log, signal }, error);
+    throw error; // unreachable: handleFailure always throws
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+interface FailureContext {
+  job: Job<CaptionJobPayload>;
+  token: string | undefined;
+  jobId: string;
+  attempt: number;
+  maxAttempts: number;
+  phase: string | null;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** Records the failure in Postgres and tells BullMQ what to do next (retry, stop, or hand the job back). */
+async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unknown): Promise<never> {
+  const { db } = deps;
+  const reason = ctx.signal.aborted ? ctx.signal.reason : error;
+
+  if (reason instanceof ShutdownRequested) {
+    // Hand the job back so another worker starts it over; it is not a failed attempt.
+    await db.job.updateMany({
+      where: { id: ctx.jobId, status: "processing" },
+      data: { status: "queued", phase: null, progress: 0, attempts: { decrement: 1 } },
+    });
+    await db.jobEvent.create({
+      data: {
+        jobId: ctx.jobId,
+        attempt: ctx.attempt,
+        stage: ctx.phase,
+        type: "requeued",
+        message: "The worker shut down before the job finished; it was handed back to the queue.",
+      },
+    });
+    await ctx.job.moveToWait(ctx.token);
+    ctx.log.warn({ phase: ctx.phase }, "job handed back to the queue (shutdown)");
+    deps.onOutcome?.({ status: "requeued" });
+    throw new WaitingError();
+  }
+
+  if (reason instanceof CancelRequested) {
+    // The admin action already wrote `canceled`; make sure the row says so and stop retries.
+    await db.job.updateMany({
+      where: { id: ctx.jobId, status: { in: ["processing", "queued"] } },
+      data: {
+        status: "canceled",
+        phase: null,
+        finishedAt: new Date(),
+        errorCode: "CANCELED",
+        errorMessage: JOB_ERRORS.CANCELED.message,
+      },
+    });
+    await db.jobEvent.create({
+      data: {
+        jobId: ctx.jobId,
+        attempt: ctx.attempt,
+        stage: ctx.phase,
+        type: "canceled",
+        message: "Stopped by cancel; child processes were killed.",
+      },
+    });
+    ctx.log.info({ phase: ctx.phase }, "job canceled");
+    deps.onOutcome?.({ status: "canceled", code: "CANCELED" });
+    throw new UnrecoverableError("canceled");
+  }
+
+  const jobError =
+    error instanceof JobError
+      ? error
+      : new JobError("INTERNAL", { cause: error, detail: { error: String((error as Error)?.message ?? error) } });
+  const detail = {
+    ...jobError.detail,
+    stage: jobError.detail.stage ?? ctx.phase,
+    attempt: ctx.attempt,
+    maxAttempts: ctx.maxAttempts,
+  };
+  const final = !jobError.retryable || ctx.attempt >= ctx.maxAttempts;
+  ctx.log.warn(
+    { code: jobError.code, phase: ctx.phase, final, err: error instanceof JobError ? undefined : error },
+    "job attempt failed",
+  );
+
+  if (final) {
+    await db.job.updateMany({
+      where: { id: ctx.jobId, status: "processing" },
+      data: {
+        status: "failed",
+        phase: null,
+        errorCode: jobError.code,
+        errorMessage: jobError.publicMessage,
+        errorDetail: detail as object,
+        finishedAt: new Date(),
+      },
+    });
+    await db.jobEvent.create({
+      data: {
+        jobId: ctx.jobId,
+        attempt: ctx.attempt,
+        stage: ctx.phase,
+        type: "failed",
+        message: `${jobError.code}: ${jobError.publicMessage}`,
+        data: detail as object,
+      },
+    });
+    deps.onOutcome?.({ status: "failed", code: jobError.code });
+    throw new UnrecoverableError(`${jobError.code}: ${jobError.publicMessage}`);
+  }
+
+  const delayMs = nextBackoffMs(ctx.job);
+  await db.job.updateMany({
+    where: { id: ctx.jobId, status: "processing" },
+    data: {
+      phase: "retrying",
+      errorCode: jobError.code,
+      errorMessage: jobError.publicMessage,
+      errorDetail: detail as object,
+    },
+  });
+  await db.jobEvent.create({
+    data: {
+      jobId: ctx.jobId,
+      attempt: ctx.attempt,
+      stage: ctx.phase,
+      type: "retrying",
+      message: `${jobError.code}: ${jobError.publicMessage} — retrying in ${Math.round(delayMs / 1000)} s`,
+      data: detail as object,
+    },
+  });
+  deps.onOutcome?.({ status: "retrying", code: jobError.code });
+  throw jobError;
+}
+
+/** The delay BullMQ's exponential backoff will apply before the next attempt (for the timeline). */
+function nextBackoffMs(job: Job): number {
+  const backoff = job.opts.backoff;
+  const delay = typeof backoff === "number" ? backoff : (backoff?.delay ?? 0);
+  const type = typeof backoff === "object" ? backoff.type : "fixed";
+  return type === "exponential" ? delay * 2 ** job.attemptsMade : delay;
+}

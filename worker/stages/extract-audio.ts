@@ -1,0 +1,38 @@
+import path from "node:path";
+import ffmpeg from "fluent-ffmpeg";
+import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
+import { runFfmpeg } from "../ffmpeg";
+
+/**
+ * Decodes the audio track to 16 kHz mono 16-bit WAV: the input every recogniser takes (the API backend
+ * re-encodes it to compact Opus itself). Decoding the whole track also surfaces truncated inputs early,
+ * before minutes are spent on recognition.
+ */
+export async function extractAudio(input: {
+  file: string;
+  workDir: string;
+  durationSec: number;
+  signal: AbortSignal;
+  report: (fraction: number) => void;
+}): Promise<string> {
+  const wav = path.join(input.workDir, "audio.wav");
+  const command = ffmpeg(input.file)
+    .inputOptions("-hide_banner")
+    .noVideo()
+    .audioChannels(1)
+    .audioFrequency(16_000)
+    .audioCodec("pcm_s16le")
+    .outputOptions(["-map", "0:a:0", "-sn", "-dn"])
+    .format("wav")
+    .output(wav);
+  await runFfmpeg(command, {
+    stage: "extracting_audio",
+    timeoutMs: scaledTimeout(TIMEOUTS.extractAudioFloorMs, TIMEOUTS.extractAudioPerMediaSecondMs, input.durationSec),
+    signal: input.signal,
+    durationSec: input.durationSec,
+    onProgress: input.report,
+    failureCode: "INVALID_MEDIA",
+    strictInput: true,
+  });
+  return wav;
+}

@@ -1,0 +1,93 @@
+import { JobError } from "../../lib/error-codes";
+import { TIMEOUTS } from "../../lib/timeouts";
+import { runSubprocess, SubprocessError } from "../subprocess";
+
+export interface MediaInfo {
+  durationSec: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  width: number | null;
+  height: number | null;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  formatName: string | null;
+}
+
+interface FfprobeOutput {
+  format?: { duration?: string; format_name?: string };
+  streams?: {
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    duration?: string;
+    disposition?: { attached_pic?: number };
+  }[];
+}
+
+/** Parses ffprobe's JSON; exported for unit tests. */
+export function parseProbe(json: string): MediaInfo {
+  const data = JSON.parse(json) as FfprobeOutput;
+  const streams = data.streams ?? [];
+  // Cover art in an audio file shows up as a one-frame "video" stream: it is not a video track.
+  const video = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
+  const audio = streams.find((s) => s.codec_type === "audio");
+  const duration = Number(data.format?.duration ?? video?.duration ?? audio?.duration ?? Number.NaN);
+  return {
+    durationSec: duration,
+    hasVideo: Boolean(video),
+    hasAudio: Boolean(audio),
+    width: video?.width ?? null,
+    height: video?.height ?? null,
+    videoCodec: video?.codec_name ?? null,
+    audioCodec: audio?.codec_name ?? null,
+    formatName: data.format?.format_name ?? null,
+  };
+}
+
+/**
+ * Reads the input's streams and duration. Unreadable, no video, or over the duration limit are
+ * permanent failures: retrying the same file cannot help.
+ */
+export async function probeMedia(
+  file: string,
+  options: { maxDurationSec: number; signal: AbortSignal },
+): Promise<MediaInfo> {
+  let stdout: string;
+  try {
+    ({ stdout } = await runSubprocess(
+      "ffprobe",
+      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
+      { timeoutMs: TIMEOUTS.probeMs, signal: options.signal },
+    ));
+  } catch (error) {
+    options.signal.throwIfAborted();
+    if (error instanceof SubprocessError && error.reason === "timeout") {
+      throw new JobError("TIMEOUT", { detail: { stage: "probing", timeoutMs: TIMEOUTS.probeMs } });
+    }
+    throw new JobError("INVALID_MEDIA", {
+      detail: { stage: "probing", stderrTail: error instanceof SubprocessError ? error.stderrTail : String(error) },
+    });
+  }
+  const info = parseProbe(stdout);
+  if (!info.hasVideo) {
+    if (!info.hasAudio && !Number.isFinite(info.durationSec)) {
+      throw new JobError("INVALID_MEDIA", { detail: { stage: "probing", formatName: info.formatName } });
+    }
+    throw new JobError("NO_VIDEO_STREAM", { detail: { stage: "probing", formatName: info.formatName } });
+  }
+  if (!Number.isFinite(info.durationSec) || info.durationSec <= 0) {
+    throw new JobError("INVALID_MEDIA", {
+      message: "The video's duration could not be read.",
+      detail: { stage: "probing" },
+    });
+  }
+  if (info.durationSec > options.maxDurationSec) {
+    const minutes = Math.round(options.maxDurationSec / 60);
+    throw new JobError("TOO_LONG", {
+      message: `The video is longer than the limit of ${minutes} minutes.`,
+      detail: { stage: "probing", durationSec: info.durationSec, maxDurationSec: options.maxDurationSec },
+    });
+  }
+  return info;
+}

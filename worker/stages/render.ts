@@ -1,0 +1,101 @@
+import ffmpeg from "fluent-ffmpeg";
+import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
+import { runFfmpeg } from "../ffmpeg";
+import type { MediaInfo } from "./probe";
+
+export const CAPTION_FONT_DIR = "/usr/share/fonts/truetype/dejavu";
+// libass measures SRT styles against a 288-line canvas: 14 ≈ 5% of the picture's height, which keeps a
+// 42-character line inside a 4:3 frame. A thin outline instead of a box keeps more picture visible.
+const CAPTION_STYLE =
+  "FontName=DejaVu Sans,FontSize=14,PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BorderStyle=1,Outline=1.2,Shadow=0.6,MarginV=14";
+
+// Codecs an MP4 can carry as they are: copying them avoids a re-encode (soft subtitles, no-speech jobs).
+const MP4_VIDEO_CODECS = new Set(["h264", "hevc", "av1", "vp9", "mpeg4"]);
+const MP4_AUDIO_CODECS = new Set(["aac", "mp3", "alac", "opus", "ac3", "eac3"]);
+
+export interface RenderInput {
+  file: string;
+  media: MediaInfo;
+  /** SRT file of the cues; null when there are no cues (nothing to draw or mux). */
+  srtFile: string | null;
+  burnIn: boolean;
+  output: string;
+  preset: string;
+  crf: number;
+  signal: AbortSignal;
+  report: (fraction: number) => void;
+}
+
+/**
+ * ffmpeg's filter syntax gives `:` `,` `'` `\` `[` `]` `;` meanings of their own, with two levels of escaping.
+ * Our paths come from our own temp dirs, so refuse anything unusual instead of escaping it.
+ */
+export function filterPath(file: string): string {
+  if (!/^[A-Za-z0-9_./-]+$/.test(file)) throw new Error(`unsafe path for an ffmpeg filter: ${file}`);
+  return file;
+}
+
+export type RenderMode = "burn-in" | "soft-subtitles" | "copy" | "re-encode";
+
+/** Which ffmpeg recipe an input needs; exported for unit tests. */
+export function renderMode(input: Pick<RenderInput, "media" | "srtFile" | "burnIn">): RenderMode {
+  const copyable =
+    MP4_VIDEO_CODECS.has(input.media.videoCodec ?? "") &&
+    (!input.media.hasAudio || MP4_AUDIO_CODECS.has(input.media.audioCodec ?? ""));
+  if (input.srtFile && input.burnIn) return "burn-in";
+  if (!copyable) return "re-encode";
+  return input.srtFile ? "soft-subtitles" : "copy";
+}
+
+/**
+ * Renders the output MP4: captions burned into the picture (libass `subtitles` filter, x264), or muxed as
+ * a soft mov_text track without touching the picture. +faststart puts the index first so playback starts
+ * before the download ends.
+ */
+export async function renderVideo(input: RenderInput): Promise<RenderMode> {
+  const mode = renderMode(input);
+  const command = ffmpeg(input.file).inputOptions("-hide_banner");
+  const outputOptions = ["-map", "0:v:0", "-map", "0:a:0?", "-movflags", "+faststart", "-map_metadata", "0"];
+  const audioCopy = !input.media.hasAudio || MP4_AUDIO_CODECS.has(input.media.audioCodec ?? "");
+
+  if (mode === "burn-in" || mode === "re-encode") {
+    const filters = ["scale=trunc(iw/2)*2:trunc(ih/2)*2"];
+    if (mode === "burn-in" && input.srtFile) {
+      filters.push(
+        `subtitles='${filterPath(input.srtFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}':force_style='${CAPTION_STYLE}'`,
+      );
+    }
+    // videoFilters(), not "-vf" in outputOptions: fluent-ffmpeg splits option strings at spaces.
+    command.videoFilters(filters);
+    outputOptions.push(
+      "-c:v",
+      "libx264",
+      "-preset",
+      input.preset,
+      "-crf",
+      String(input.crf),
+      "-pix_fmt",
+      "yuv420p",
+      "-c:a",
+      audioCopy ? "copy" : "aac",
+      ...(audioCopy ? [] : ["-b:a", "128k"]),
+    );
+  } else {
+    outputOptions.push("-c:v", "copy", "-c:a", audioCopy ? "copy" : "aac");
+    if (mode === "soft-subtitles" && input.srtFile) {
+      command.input(input.srtFile);
+      outputOptions.push("-map", "1:0", "-c:s", "mov_text", "-metadata:s:s:0", "language=und");
+    }
+  }
+  command.outputOptions(outputOptions).format("mp4").output(input.output);
+
+  await runFfmpeg(command, {
+    stage: "rendering",
+    timeoutMs: scaledTimeout(TIMEOUTS.renderFloorMs, TIMEOUTS.renderPerMediaSecondMs, input.media.durationSec),
+    signal: input.signal,
+    durationSec: input.media.durationSec,
+    onProgress: input.report,
+    failureCode: "RENDER_FAILED",
+  });
+  return mode;
+}

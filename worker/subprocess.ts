@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+
+/** Keeps the last `max` characters of a child's stderr: enough for support, bounded in memory. */
+export class TailBuffer {
+  private text = "";
+  constructor(private readonly max = 4_000) {}
+  push(chunk: string): void {
+    this.text += chunk;
+    if (this.text.length > this.max * 2) this.text = this.text.slice(-this.max);
+  }
+  toString(): string {
+    return this.text.slice(-this.max);
+  }
+}
+
+export type SubprocessFailure = "timeout" | "aborted" | "exit";
+
+export class SubprocessError extends Error {
+  constructor(
+    readonly reason: SubprocessFailure,
+    readonly command: string,
+    readonly stderrTail: string,
+    readonly exitCode: number | null,
+  ) {
+    super(
+      `${command} ${reason === "exit" ? `exited with code ${exitCode}` : reason === "timeout" ? "timed out" : "was aborted"}`,
+    );
+    this.name = "SubprocessError";
+  }
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called with each stderr chunk (e.g. to parse progress). */
+  onStderr?: (chunk: string) => void;
+}
+
+/**
+ * Runs a command with a hard timeout and abort support, collecting stdout and the tail of stderr.
+ * The child is SIGKILLed on timeout or abort: it holds no state worth a graceful stop, and a stuck
+ * ffmpeg must not outlive the job.
+ */
+export function runSubprocess(
+  command: string,
+  args: string[],
+  options: RunOptions,
+): Promise<{ stdout: string; stderrTail: string }> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new SubprocessError("aborted", command, "", null));
+      return;
+    }
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const stderr = new TailBuffer();
+    let stdout = "";
+    let failure: SubprocessFailure | undefined;
+    const kill = (reason: SubprocessFailure) => {
+      failure ??= reason;
+      child.kill("SIGKILL");
+    };
+    const timer = setTimeout(() => kill("timeout"), options.timeoutMs);
+    const onAbort = () => kill("aborted");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr.push(chunk);
+      options.onStderr?.(chunk);
+    });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      reject(new SubprocessError("exit", command, String(error.message), null));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (failure) reject(new SubprocessError(failure, command, stderr.toString(), code));
+      else if (code !== 0) reject(new SubprocessError("exit", command, stderr.toString(), code));
+      else resolve({ stdout, stderrTail: stderr.toString() });
+    });
+  });
+}

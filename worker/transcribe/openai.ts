@@ -1,0 +1,524 @@
+import { readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import OpenAI, { toFile } from "openai";
+import { z } from "zod";
+import type { Segment, Word } from "../../lib/captions/types";
+import { type ErrorDetail, JobError } from "../../lib/error-codes";
+import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
+import { runSubprocess, SubprocessError } from "../subprocess";
+import type { TranscribeInput, Transcriber, Transcript } from "./types";
+
+// Transcription through OpenAI's audio API or any server that speaks it (whisper.cpp's whisper-server,
+// LocalAI, ...). The 16 kHz WAV is re-encoded to Ogg/Opus first: speech at 24 kbit/s is ~180 KB per
+// minute, so about two hours fit in one request; longer audio is cut at silences into chunks that each
+// fit, sent one after another, and stitched back onto one timeline.
+
+export const OPENAI_BACKEND = "openai";
+/** A margin under OpenAI's 25 MB request limit, leaving room for the multipart envelope. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 24 * 1024 * 1024;
+
+export interface OpenAITranscriberOptions {
+  apiKey: string;
+  /** Any OpenAI-compatible server; OpenAI's own API when unset. */
+  baseURL?: string;
+  model: string;
+  maxUploadBytes?: number;
+  /** Per request attempt; TIMEOUTS.transcribeApiRequestMs by default. */
+  requestTimeoutMs?: number;
+  /** The SDK's retries of 408/409/429/5xx and connection errors, with backoff. */
+  maxRetries?: number;
+}
+
+const OPUS_BITRATE_BPS = 24_000;
+/** Chunks aim this far under the limit: Opus is VBR, so a chunk's size is only known after encoding. */
+const CHUNK_FILL = 0.9;
+/** Below this a chunk plan is pointless (the limit is misconfigured), so we stop instead of looping. */
+const MIN_CHUNK_SEC = 2;
+/** ffmpeg silencedetect: quieter than -35 dBFS for 0.3 s counts as a pause between words. */
+const SILENCE_FILTER = "silencedetect=noise=-35dB:d=0.3";
+
+export interface TimeRange {
+  start: number;
+  end: number;
+}
+
+export class OpenAITranscriber implements Transcriber {
+  readonly name = OPENAI_BACKEND;
+  private readonly client: OpenAI;
+  private readonly model: string;
+  private readonly maxUploadBytes: number;
+  private readonly requestTimeoutMs: number;
+  private readonly maxRetries: number;
+  /** Which server, for support; a host never carries credentials, unlike a full URL. */
+  private readonly apiHost: string;
+  private readonly apiKey: string;
+
+  constructor(options: OpenAITranscriberOptions) {
+    this.model = options.model;
+    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? TIMEOUTS.transcribeApiRequestMs;
+    this.maxRetries = options.maxRetries ?? 2;
+    this.apiKey = options.apiKey;
+    this.apiHost = options.baseURL ? safeHost(options.baseURL) : "api.openai.com";
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      timeout: this.requestTimeoutMs,
+      maxRetries: this.maxRetries,
+    });
+  }
+
+  async transcribe(input: TranscribeInput): Promise<Transcript> {
+    throwIfAborted(input.signal);
+    const estimatedBytes = estimateOpusBytes(input.durationSec);
+    if (estimatedBytes > this.maxUploadBytes * CHUNK_FILL) {
+      return this.transcribeInChunks(input, estimatedBytes / input.durationSec);
+    }
+    // The common case: one request, and no silence detection.
+    const whole = await this.transcribeWhole(input);
+    return "transcript" in whole ? whole.transcript : this.transcribeInChunks(input, whole.bytesPerSec);
+  }
+
+  /** Sends the whole audio if its encoding fits; otherwise reports the measured rate for chunking. */
+  private async transcribeWhole(input: TranscribeInput): Promise<{ transcript: Transcript } | { bytesPerSec: number }> {
+    const file = path.join(input.workDir, "openai-audio.ogg");
+    const range = { start: 0, end: input.durationSec };
+    try {
+      await encodeOpus(input, file, range);
+      const bytes = (await stat(file)).size;
+      if (bytes > this.maxUploadBytes) return { bytesPerSec: bytes / Math.max(input.durationSec, 0.1) };
+      const stitched = new TranscriptStitcher();
+      stitched.add(await this.request(input, file, 0, range), range);
+      input.onProgress(1);
+      return { transcript: stitched.result(input.language) };
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  /**
+   * Cuts the audio into pieces that each encode under the limit, sent in order; a chunk is encoded just
+   * before it is sent, so the disk holds one at a time.
+   */
+  private async transcribeInChunks(input: TranscribeInput, bytesPerSec: number): Promise<Transcript> {
+    const stitched = new TranscriptStitcher();
+    const silences = await detectSilences(input);
+    let targetSec = (this.maxUploadBytes * CHUNK_FILL) / bytesPerSec;
+    let start = 0;
+    let index = 0;
+    while (start < input.durationSec - 0.01) {
+      if (targetSec < MIN_CHUNK_SEC) {
+        throw new JobError("TRANSCRIPTION_FAILED", {
+          retryable: false,
+          detail: this.detail({
+            reason: "upload-limit-too-small",
+            maxUploadBytes: this.maxUploadBytes,
+            chunkIndex: index,
+          }),
+        });
+      }
+      const range = { start, end: nextChunkEnd(start, input.durationSec, targetSec, silences) };
+      const file = path.join(input.workDir, `openai-chunk-${index}.ogg`);
+      try {
+        await encodeOpus(input, file, range);
+        const bytes = (await stat(file)).size;
+        if (bytes > this.maxUploadBytes) {
+          // Denser audio than the estimate (music, noise): shrink the target and cut this chunk again.
+          targetSec = (targetSec * (this.maxUploadBytes * CHUNK_FILL)) / bytes;
+          continue;
+        }
+        stitched.add(await this.request(input, file, index, range), range);
+      } finally {
+        await rm(file, { force: true });
+      }
+      input.onProgress(Math.min(0.99, range.end / input.durationSec));
+      start = range.end;
+      index++;
+    }
+    input.onProgress(1);
+    return stitched.result(input.language);
+  }
+
+  private async request(
+    input: TranscribeInput,
+    file: string,
+    chunkIndex: number,
+    range: TimeRange,
+  ): Promise<ApiTranscript> {
+    const upload = await toFile(await readFile(file), "audio.ogg", { type: "audio/ogg" });
+    let response: unknown;
+    try {
+      response = await raceAbort(
+        this.client.audio.transcriptions.create(
+          {
+            file: upload,
+            model: this.model,
+            response_format: "verbose_json",
+            timestamp_granularities: ["word", "segment"],
+            ...(input.language ? { language: input.language } : {}),
+          },
+          { signal: input.signal, timeout: this.requestTimeoutMs, maxRetries: this.maxRetries },
+        ),
+        input.signal,
+      );
+    } catch (error) {
+      if (input.signal.aborted) throw abortReason(input.signal);
+      throw this.toJobError(error, { chunkIndex, chunkStartSec: range.start });
+    }
+    const parsed = apiTranscriptSchema.safeParse(response);
+    if (!parsed.success) {
+      throw new JobError("TRANSCRIPTION_FAILED", {
+        detail: this.detail({
+          reason: "unexpected-response",
+          chunkIndex,
+          issues: parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+        }),
+      });
+    }
+    return parsed.data;
+  }
+
+  /** Permanent refusals (auth, quota, bad audio) must not be retried; everything else may pass. */
+  private toJobError(error: unknown, where: { chunkIndex: number; chunkStartSec: number }): JobError {
+    if (error instanceof JobError) return error;
+    if (error instanceof OpenAI.APIConnectionTimeoutError) {
+      return new JobError("TRANSCRIPTION_FAILED", {
+        detail: this.detail({ reason: "timeout", requestTimeoutMs: this.requestTimeoutMs, ...where }),
+      });
+    }
+    if (error instanceof OpenAI.APIConnectionError) {
+      return new JobError("TRANSCRIPTION_FAILED", {
+        detail: this.detail({
+          reason: "connection",
+          errno: errnoOf(error),
+          message: this.redact(error.message),
+          ...where,
+        }),
+      });
+    }
+    if (error instanceof OpenAI.APIError) {
+      const status = error.status;
+      const apiCode = typeof error.code === "string" ? error.code : null;
+      const detail = this.detail({
+        reason: "http-status",
+        status,
+        apiCode,
+        apiType: error.type ?? null,
+        requestId: error.requestID ?? null,
+        message: this.redact(error.message),
+        ...where,
+      });
+      return new JobError(isPermanentRefusal(status, apiCode) ? "TRANSCRIPTION_REJECTED" : "TRANSCRIPTION_FAILED", {
+        detail,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new JobError("TRANSCRIPTION_FAILED", {
+      detail: this.detail({ reason: "unexpected", message: this.redact(message), ...where }),
+    });
+  }
+
+  private detail(extra: ErrorDetail): ErrorDetail {
+    return { backend: OPENAI_BACKEND, model: this.model, apiHost: this.apiHost, ...extra };
+  }
+
+  /** Error texts can echo the key (OpenAI prints a masked one) or a URL with userinfo: strip both. */
+  private redact(text: string): string {
+    let clean = text;
+    if (this.apiKey) clean = clean.split(this.apiKey).join("[redacted]");
+    return clean
+      .replace(/\bsk-[\w*-]+/g, "[redacted]")
+      .replace(/Bearer\s+\S+/gi, "Bearer [redacted]")
+      .replace(/\/\/[^/\s@]+@/g, "//[redacted]@")
+      .slice(0, 500);
+  }
+}
+
+/** 400/401/403/404/413/422 and quota exhaustion: asking again cannot help. */
+export function isPermanentRefusal(status: number | undefined, apiCode: string | null): boolean {
+  if (status === undefined) return false;
+  if (status === 429) return apiCode === "insufficient_quota";
+  // 408 (request timeout) and 409 (lock) are transient, like the SDK treats them.
+  if (status === 408 || status === 409) return false;
+  return status >= 400 && status < 500;
+}
+
+/**
+ * Where the chunk starting at `start` should end: at the silence closest before the budget `targetSec`,
+ * so no word is cut in half; at the budget itself when the second half of the window has no silence.
+ */
+export function nextChunkEnd(
+  start: number,
+  durationSec: number,
+  targetSec: number,
+  silences: readonly TimeRange[],
+): number {
+  const budgetEnd = start + targetSec;
+  if (budgetEnd >= durationSec) return durationSec;
+  const earliest = start + targetSec / 2;
+  let best: number | null = null;
+  for (const silence of silences) {
+    const middle = (silence.start + silence.end) / 2;
+    if (middle > earliest && middle <= budgetEnd && (best === null || middle > best)) best = middle;
+  }
+  return best ?? budgetEnd;
+}
+
+/** Parses one line of ffmpeg's silencedetect log into an event, or null for any other line. */
+export function parseSilenceLine(line: string): { kind: "start" | "end"; time: number } | null {
+  const match = /silence_(start|end):\s*(-?\d+(?:\.\d+)?)/.exec(line);
+  if (!match) return null;
+  const time = Number(match[2]);
+  if (!Number.isFinite(time)) return null;
+  return { kind: match[1] === "start" ? "start" : "end", time: Math.max(0, time) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Response shapes: OpenAI puts words at the top level; whisper.cpp's server nests them in segments;
+// some servers send segments only. Unknown fields are ignored.
+
+const apiWordSchema = z.object({ word: z.string(), start: z.number(), end: z.number() });
+const apiSegmentSchema = z.object({
+  text: z.string(),
+  start: z.number(),
+  end: z.number(),
+  words: z.array(apiWordSchema).nullish(),
+});
+const apiTranscriptSchema = z.object({
+  language: z.string().nullish(),
+  words: z.array(apiWordSchema).nullish(),
+  segments: z.array(apiSegmentSchema).nullish(),
+});
+type ApiTranscript = z.infer<typeof apiTranscriptSchema>;
+type ApiWord = z.infer<typeof apiWordSchema>;
+
+/** Collects chunk results onto the input's timeline. */
+export class TranscriptStitcher {
+  private readonly words: Word[] = [];
+  private readonly segments: Segment[] = [];
+  private language: string | null = null;
+
+  /** `range` is where the chunk sits in the input; its times are shifted by range.start and kept inside it. */
+  add(response: ApiTranscript, range: TimeRange): void {
+    const shift = (word: ApiWord): Word | null => toWord(word, range);
+    const topWords = (response.words ?? []).map(shift).filter((w): w is Word => w !== null);
+    const segments: Segment[] = [];
+    for (const raw of response.segments ?? []) {
+      const text = raw.text.trim();
+      if (text === "") continue;
+      const times = clampRange(raw.start, raw.end, range);
+      const nested = raw.words?.map(shift).filter((w): w is Word => w !== null);
+      segments.push({ text, ...times, ...(nested && nested.length > 0 ? { words: nested } : {}) });
+    }
+    const words = topWords.length > 0 ? topWords : segments.flatMap((segment) => segment.words ?? []);
+    if (topWords.length > 0) attachWords(segments, topWords);
+    this.words.push(...words);
+    this.segments.push(...segments);
+    this.language ??= response.language ? languageCode(response.language) : null;
+  }
+
+  result(requestedLanguage: string | undefined): Transcript {
+    return {
+      backend: OPENAI_BACKEND,
+      // A language we asked for is what the model was told to hear; otherwise trust its detection.
+      language: requestedLanguage ?? this.language,
+      words: this.words,
+      segments: this.segments,
+      empty: this.words.length === 0 && this.segments.length === 0,
+    };
+  }
+}
+
+function toWord(word: ApiWord, range: TimeRange): Word | null {
+  const text = word.word.trim();
+  if (text === "") return null;
+  return { text, ...clampRange(word.start, word.end, range) };
+}
+
+/** Whisper's times can overshoot the audio it was given; keep them inside the chunk, ordered. */
+function clampRange(start: number, end: number, range: TimeRange): TimeRange {
+  const s = Math.min(Math.max(range.start + start, range.start), range.end);
+  const e = Math.min(Math.max(range.start + end, s), range.end);
+  return { start: s, end: e };
+}
+
+/** Gives each segment the top-level words whose middle falls inside it, so every backend fills Segment.words. */
+function attachWords(segments: Segment[], words: readonly Word[]): void {
+  for (const segment of segments) {
+    const inside = words.filter((w) => {
+      const middle = (w.start + w.end) / 2;
+      return middle >= segment.start && middle <= segment.end;
+    });
+    if (inside.length > 0) segment.words = inside;
+  }
+}
+
+let languageNames: Map<string, string> | null = null;
+
+/** Whisper reports "english"; the rest of the system speaks ISO-639-1 ("en"). Unknown names pass through. */
+export function languageCode(reported: string): string {
+  const value = reported.trim().toLowerCase();
+  if (/^[a-z]{2}$/.test(value)) return value;
+  if (!languageNames) {
+    languageNames = new Map();
+    const names = new Intl.DisplayNames(["en"], { type: "language" });
+    for (let a = 97; a <= 122; a++) {
+      for (let b = 97; b <= 122; b++) {
+        const code = String.fromCharCode(a, b);
+        const name = names.of(code);
+        if (name && name !== code) languageNames.set(name.toLowerCase(), code);
+      }
+    }
+  }
+  return languageNames.get(value) ?? value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ffmpeg steps.
+
+function estimateOpusBytes(durationSec: number): number {
+  // Bitrate plus Ogg page overhead (~1%) and headers.
+  return Math.ceil((durationSec * OPUS_BITRATE_BPS * 1.01) / 8) + 4096;
+}
+
+/**
+ * Encodes `range` of the WAV to Ogg/Opus, mono 16 kHz, tuned for speech. A range reaching the end is
+ * encoded to the real end of the file, in case the probed duration was a little short.
+ */
+async function encodeOpus(input: TranscribeInput, out: string, range: TimeRange): Promise<void> {
+  const seconds = Math.max(0, range.end - range.start);
+  const toEnd = range.end >= input.durationSec;
+  await runFfmpeg(
+    [
+      ...(range.start > 0 ? ["-ss", range.start.toFixed(3)] : []),
+      ...(toEnd ? [] : ["-t", seconds.toFixed(3)]),
+      ...["-i", input.wavPath],
+      ...["-vn", "-ac", "1", "-ar", "16000", "-c:a", "libopus", "-b:a", String(OPUS_BITRATE_BPS)],
+      ...["-application", "voip", "-f", "ogg", out],
+    ],
+    { step: "encode", signal: input.signal, timeoutMs: audioPassTimeout(seconds) },
+  );
+}
+
+/** Pauses in the WAV, from ffmpeg's silencedetect log read line by line. */
+async function detectSilences(input: TranscribeInput): Promise<TimeRange[]> {
+  const silences: TimeRange[] = [];
+  let openStart: number | null = null;
+  await runFfmpeg(["-nostats", "-i", input.wavPath, "-af", SILENCE_FILTER, "-f", "null", "-"], {
+    step: "silencedetect",
+    signal: input.signal,
+    timeoutMs: audioPassTimeout(input.durationSec),
+    logLevel: "info",
+    onStderrLine: (line) => {
+      const event = parseSilenceLine(line);
+      if (event?.kind === "start") openStart = event.time;
+      else if (event?.kind === "end" && openStart !== null) {
+        silences.push({ start: openStart, end: event.time });
+        openStart = null;
+      }
+    },
+  });
+  // Silence running to the end of the file has no silence_end line.
+  if (openStart !== null) silences.push({ start: openStart, end: input.durationSec });
+  return silences;
+}
+
+/** An ffmpeg pass over the audio costs about what extraction does, so it shares that limit. */
+function audioPassTimeout(seconds: number): number {
+  return scaledTimeout(TIMEOUTS.extractAudioFloorMs, TIMEOUTS.extractAudioPerMediaSecondMs, seconds);
+}
+
+interface FfmpegRun {
+  step: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+  logLevel?: "error" | "info";
+  onStderrLine?: (line: string) => void;
+}
+
+/** Runs ffmpeg (SIGKILL on abort or timeout); failures carry the step and the stderr tail for support. */
+async function runFfmpeg(args: string[], run: FfmpegRun): Promise<void> {
+  let partial = "";
+  const onStderr = run.onStderrLine
+    ? (chunk: string) => {
+        const lines = (partial + chunk).split(/\r?\n|\r/);
+        partial = lines.pop() ?? "";
+        for (const line of lines) run.onStderrLine?.(line);
+      }
+    : undefined;
+  try {
+    await runSubprocess("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", run.logLevel ?? "error", "-y", ...args], {
+      timeoutMs: run.timeoutMs,
+      signal: run.signal,
+      ...(onStderr ? { onStderr } : {}),
+    });
+    if (partial) run.onStderrLine?.(partial);
+  } catch (error) {
+    if (run.signal.aborted) throw abortReason(run.signal);
+    if (!(error instanceof SubprocessError)) throw error;
+    throw new JobError("TRANSCRIPTION_FAILED", {
+      detail: {
+        backend: OPENAI_BACKEND,
+        reason: error.reason === "timeout" ? "ffmpeg-timeout" : "ffmpeg-exit",
+        step: run.step,
+        exitCode: error.exitCode,
+        ...(error.reason === "timeout" ? { timeoutMs: run.timeoutMs } : {}),
+        stderrTail: error.stderrTail.slice(-1500),
+      },
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The SDK honours the signal during a request, but not while it sleeps between retries (a 429 can ask
+ * for a minute): racing the signal makes cancel immediate in every state.
+ */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw abortReason(signal);
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+function errnoOf(error: Error): string | null {
+  // undici: TypeError("fetch failed") caused by e.g. Error { code: "ECONNREFUSED" }.
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 3 && cause instanceof Error; depth++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === "string") return code;
+    cause = cause.cause;
+  }
+  return null;
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "invalid-url";
+  }
+}

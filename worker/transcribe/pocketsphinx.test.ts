@@ -1,0 +1,215 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JobError } from "../../lib/error-codes";
+import { makeSpeechWav, runFfmpeg } from "../../tests/support/make-media";
+import { wordErrorRate } from "../../tests/support/wer";
+import {
+  cleanPocketsphinxToken,
+  groupWordsIntoSegments,
+  PocketsphinxTranscriber,
+  parsePocketsphinxLine,
+} from "./pocketsphinx";
+import type { TranscribeInput } from "./types";
+
+const SCRIPT =
+  "The weather is nice today and we are going to the park with our friends. " +
+  "We will meet at the station after lunch and take the train to the city.";
+
+describe("parsePocketsphinxLine", () => {
+  it("reads a timed word line", () => {
+    expect(parsePocketsphinxLine("forest 4.120 4.690 0.530215")).toEqual({
+      kind: "word",
+      text: "forest",
+      start: 4.12,
+      end: 4.69,
+    });
+  });
+
+  it("drops pronunciation variant markers", () => {
+    expect(parsePocketsphinxLine("to(3) 4.700 4.790 0.554068")).toEqual({
+      kind: "word",
+      text: "to",
+      start: 4.7,
+      end: 4.79,
+    });
+  });
+
+  it("turns markup and noise into fillers that carry only time", () => {
+    for (const token of ["<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "++noise++", "+breath+"]) {
+      expect(parsePocketsphinxLine(`${token} 1.000 1.200 1.000000`)).toEqual({ kind: "filler", start: 1, end: 1.2 });
+    }
+  });
+
+  it("ignores hypothesis lines, even four-word ones, and blank lines", () => {
+    expect(parsePocketsphinxLine("good morning everyone today we will talk")).toBeNull();
+    expect(parsePocketsphinxLine("the fox ran away")).toBeNull();
+    expect(parsePocketsphinxLine("")).toBeNull();
+    expect(parsePocketsphinxLine("   ")).toBeNull();
+  });
+
+  it("rejects lines whose numbers are not numbers", () => {
+    expect(parsePocketsphinxLine("word 1.0 x 0.5")).toBeNull();
+    expect(parsePocketsphinxLine("word 1.0 2.0 nan")).toBeNull();
+  });
+
+  it("never gives an end before the start", () => {
+    expect(parsePocketsphinxLine("odd 2.000 1.500 0.9")).toEqual({ kind: "word", text: "odd", start: 2, end: 2 });
+  });
+});
+
+describe("cleanPocketsphinxToken", () => {
+  it("capitalises the pronoun and keeps apostrophes", () => {
+    expect(cleanPocketsphinxToken("i")).toBe("I");
+    expect(cleanPocketsphinxToken("i'm(2)")).toBe("I'm");
+    expect(cleanPocketsphinxToken("it's")).toBe("it's");
+    expect(cleanPocketsphinxToken("into(2)")).toBe("into");
+    expect(cleanPocketsphinxToken("(2)")).toBeNull();
+  });
+});
+
+describe("groupWordsIntoSegments", () => {
+  const w = (text: string, start: number, end: number) => ({ text, start, end });
+
+  it("splits at pauses and keeps contiguous speech together", () => {
+    const segments = groupWordsIntoSegments([w("hello", 0, 0.4), w("there", 0.41, 0.8), w("again", 1.5, 2)]);
+    expect(segments.map((s) => [s.text, s.start, s.end])).toEqual([
+      ["hello there", 0, 0.8],
+      ["again", 1.5, 2],
+    ]);
+    expect(segments[0]?.words).toHaveLength(2);
+  });
+
+  it("caps a segment's length when the speaker never pauses", () => {
+    const words = Array.from({ length: 40 }, (_, i) => w(`w${i}`, i * 0.5, i * 0.5 + 0.49));
+    const segments = groupWordsIntoSegments(words, { maxSegmentSec: 5 });
+    expect(segments.length).toBeGreaterThanOrEqual(4);
+    for (const segment of segments) expect(segment.end - segment.start).toBeLessThanOrEqual(5);
+    expect(segments.flatMap((s) => s.words ?? [])).toEqual(words);
+  });
+
+  it("gives nothing for no words", () => {
+    expect(groupWordsIntoSegments([])).toEqual([]);
+  });
+});
+
+describe("PocketsphinxTranscriber (real pocketsphinx_continuous)", () => {
+  let workDir: string;
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), "pocketsphinx-test-"));
+  });
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  const inputFor = (wavPath: string, durationSec: number, extra: Partial<TranscribeInput> = {}): TranscribeInput => ({
+    wavPath,
+    durationSec,
+    workDir,
+    signal: new AbortController().signal,
+    onProgress: () => {},
+    ...extra,
+  });
+
+  it("recognises flite speech with ≤ 15% WER and sane, ordered timings", async () => {
+    const speech = await makeSpeechWav({ script: SCRIPT });
+    const progress: number[] = [];
+    const started = performance.now();
+    const transcript = await new PocketsphinxTranscriber().transcribe(
+      inputFor(speech.path, speech.durationSec, { onProgress: (f) => progress.push(f) }),
+    );
+    const elapsedSec = (performance.now() - started) / 1000;
+    const hypothesis = transcript.words.map((word) => word.text).join(" ");
+    const wer = wordErrorRate(SCRIPT, hypothesis);
+    console.info(
+      `pocketsphinx: WER ${(wer * 100).toFixed(1)}% on ${speech.durationSec.toFixed(2)} s, RTF ${(elapsedSec / speech.durationSec).toFixed(2)}: "${hypothesis}"`,
+    );
+
+    expect(transcript.backend).toBe("pocketsphinx");
+    expect(transcript.language).toBe("en");
+    expect(transcript.empty).toBe(false);
+    expect(wer).toBeLessThanOrEqual(0.15);
+    let previousEnd = 0;
+    for (const word of transcript.words) {
+      expect(word.text).toMatch(/^[A-Za-z']+$/);
+      expect(word.start).toBeGreaterThanOrEqual(previousEnd);
+      expect(word.end).toBeGreaterThanOrEqual(word.start);
+      previousEnd = word.end;
+    }
+    expect(previousEnd).toBeLessThanOrEqual(speech.durationSec);
+    expect(transcript.segments.flatMap((s) => s.words ?? [])).toEqual(transcript.words);
+    expect(transcript.segments.map((s) => s.text).join(" ")).toBe(hypothesis);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress.length).toBeGreaterThan(1);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  });
+
+  it("reports an empty transcript for silence", async () => {
+    const wav = path.join(workDir, "silence.wav");
+    await runFfmpeg(["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono:d=2", "-c:a", "pcm_s16le", wav]);
+    const transcript = await new PocketsphinxTranscriber().transcribe(inputFor(wav, 2));
+    expect(transcript).toMatchObject({ empty: true, words: [], segments: [] });
+  });
+
+  it("still transcribes (as English) when another language was asked for", async () => {
+    const speech = await makeSpeechWav({ script: "Thank you very much." });
+    const transcript = await new PocketsphinxTranscriber().transcribe(
+      inputFor(speech.path, speech.durationSec, { language: "de" }),
+    );
+    expect(transcript.language).toBe("en");
+    expect(transcript.words.length).toBeGreaterThan(0);
+  });
+
+  it("fails retryably with the recogniser's own error for a file it cannot read", async () => {
+    const bogus = path.join(workDir, "bogus.wav");
+    await writeFile(bogus, "this is not audio at all, just text pretending to be a wav file");
+    const error = await new PocketsphinxTranscriber().transcribe(inputFor(bogus, 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobError);
+    expect(error).toMatchObject({
+      code: "TRANSCRIPTION_FAILED",
+      retryable: true,
+      detail: { backend: "pocketsphinx", reason: "exit" },
+    });
+    expect(String((error as JobError).detail.stderrTail)).toMatch(/format mismatch|bits per sample|sample rate/i);
+  });
+
+  it("fails retryably when the binary is missing", async () => {
+    const speech = await makeSpeechWav({ script: SCRIPT });
+    const error = await new PocketsphinxTranscriber({ binary: "/nonexistent/pocketsphinx_continuous" })
+      .transcribe(inputFor(speech.path, speech.durationSec))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "TRANSCRIPTION_FAILED", detail: { reason: "spawn-error", errno: "ENOENT" } });
+  });
+
+  it("kills the recogniser at its time limit", async () => {
+    const speech = await makeSpeechWav({ script: SCRIPT });
+    const started = performance.now();
+    const error = await new PocketsphinxTranscriber({ timeoutMs: 100 })
+      .transcribe(inputFor(speech.path, speech.durationSec))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "TRANSCRIPTION_FAILED", detail: { reason: "timeout", timeoutMs: 100 } });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("stops promptly with the signal's reason when cancelled", async () => {
+    const speech = await makeSpeechWav({ script: SCRIPT });
+    const controller = new AbortController();
+    const reason = new Error("canceled by admin");
+    setTimeout(() => controller.abort(reason), 100);
+    const started = performance.now();
+    const error = await new PocketsphinxTranscriber()
+      .transcribe(inputFor(speech.path, speech.durationSec, { signal: controller.signal }))
+      .catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(performance.now() - started).toBeLessThan(600);
+  });
+
+  it("does not start at all on an already-aborted signal", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("gone"));
+    await expect(
+      new PocketsphinxTranscriber().transcribe(inputFor("/nonexistent.wav", 1, { signal: controller.signal })),
+    ).rejects.toThrow("gone");
+  });
+});
