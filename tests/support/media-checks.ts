@@ -1,0 +1,54 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { runTool } from "./make-media";
+
+const execFileAsync = promisify(execFile);
+
+// Facts about media files, read with ffprobe/ffmpeg: what a user would check by opening the output.
+
+export interface StreamSummary {
+  durationSec: number;
+  streams: { type: string; codec: string }[];
+}
+
+export async function probeStreams(file: string): Promise<StreamSummary> {
+  const { stdout } = await runTool(
+    "ffprobe",
+    ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
+    30_000,
+  );
+  const data = JSON.parse(stdout) as {
+    format: { duration: string };
+    streams: { codec_type: string; codec_name: string }[];
+  };
+  return {
+    durationSec: Number(data.format.duration),
+    streams: data.streams.map((s) => ({ type: s.codec_type, codec: s.codec_name })),
+  };
+}
+
+/**
+ * Grey pixels of one frame at `atSec`, cropped to a horizontal band (fractions of the height), scaled to
+ * a fixed size so frames of two files compare pixel by pixel.
+ */
+export async function frameBand(file: string, atSec: number, band: { top: number; bottom: number }): Promise<Buffer> {
+  const height = Math.round(240 * (band.bottom - band.top));
+  const { stdout } = await execFileAsync(
+    "ffmpeg",
+    [
+      ...["-v", "error", "-ss", atSec.toFixed(3), "-i", file, "-frames:v", "1"],
+      ...["-vf", `scale=320:240,crop=320:${height}:0:${Math.round(240 * band.top)},format=gray`],
+      ...["-f", "rawvideo", "pipe:1"],
+    ],
+    { encoding: "buffer", timeout: 30_000, maxBuffer: 1 << 20 },
+  );
+  return stdout;
+}
+
+/** Mean absolute difference of two equally sized grey images, 0–255. */
+export function meanAbsDiff(a: Buffer, b: Buffer): number {
+  if (a.length !== b.length || a.length === 0) throw new Error(`frame sizes differ: ${a.length} vs ${b.length}`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
+  return sum / a.length;
+}

@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captionFile, download } from "../support/api-client";
+import { leftoverTempDirs } from "../support/assert-captioned";
+import {
+  makeAudioOnly,
+  makeSilentVideo,
+  makeTextFileAsMp4,
+  makeTruncatedMp4,
+  makeVideoWithoutAudio,
+} from "../support/make-media";
+import { probeStreams } from "../support/media-checks";
+import { type Stack, startStack } from "../support/stack";
+
+// Inputs a real user uploads by mistake. Each must end in its documented outcome (docs/job-lifecycle.md)
+// at once — permanent errors are not retried — and nothing may hang or stay behind.
+
+let stack: Stack;
+let outDir: string;
+
+beforeAll(async () => {
+  stack = await startStack({ workerEnv: { TRANSCRIBER: "pocketsphinx", MAX_DURATION_SEC: "60" } });
+  outDir = await mkdtemp(path.join(tmpdir(), "captioner-bad-"));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+const failures = [
+  { name: "a text file named .mp4", make: () => makeTextFileAsMp4(), code: "INVALID_MEDIA" },
+  { name: "a truncated MP4 (interrupted upload)", make: () => makeTruncatedMp4(), code: "INVALID_MEDIA" },
+  { name: "an audio-only file", make: () => makeAudioOnly({ format: "m4a" }), code: "NO_VIDEO_STREAM" },
+  {
+    name: "a video longer than MAX_DURATION_SEC",
+    make: () => makeVideoWithoutAudio({ durationSec: 61, width: 160, height: 120, fps: 5 }),
+    code: "TOO_LONG",
+  },
+];
+
+describe("bad inputs fail at once with a clear code", () => {
+  it.each(failures)("$name → failed with $code after one attempt", async ({ make, code }) => {
+    const file = await make();
+    const started = Date.now();
+    const job = await captionFile(stack.baseUrl, file.path, { timeoutMs: 60_000 });
+    expect(job.status).toBe("failed");
+    expect(job.error?.code).toBe(code);
+    expect(job.error?.message.length).toBeGreaterThan(10);
+    expect(job.result).toBeNull();
+    // Permanent: no backoff-and-retry cycle (the first retry would wait 10 s).
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.attempts).toBe(1);
+    expect(row.outputVideoKey).toBeNull();
+    expect((row.errorDetail as { stage?: string }).stage).toMatch(/probing|extracting_audio|rendering/);
+  });
+});
+
+describe("inputs without speech complete with empty captions", () => {
+  it.each([
+    { name: "a video without an audio track", make: () => makeVideoWithoutAudio({ durationSec: 3 }) },
+    { name: "a video whose audio is silent", make: () => makeSilentVideo({ durationSec: 3 }) },
+  ])("$name → completed, noSpeech, a playable video and empty subtitle files", async ({ make }) => {
+    const file = await make();
+    const job = await captionFile(stack.baseUrl, file.path, { timeoutMs: 60_000 });
+    expect(job.status, JSON.stringify(job.error)).toBe("completed");
+    expect(job.result?.noSpeech).toBe(true);
+    const srt = (await download(job.result?.srtUrl ?? "")).toString();
+    const vtt = (await download(job.result?.vttUrl ?? "")).toString();
+    expect(srt.trim()).toBe("");
+    expect(vtt.trim()).toBe("WEBVTT");
+    const video = path.join(outDir, `${job.id}.mp4`);
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(video, await download(job.result?.videoUrl ?? ""));
+    const probe = await probeStreams(video);
+    expect(probe.streams.some((s) => s.type === "video")).toBe(true);
+    expect(Math.abs(probe.durationSec - file.durationSec)).toBeLessThanOrEqual(0.1);
+  });
+});
+
+describe("cleanup", () => {
+  it("leaves no temp dirs behind after failures and successes", async () => {
+    expect(await leftoverTempDirs(stack.env.WORKER_TMP_DIR ?? "")).toEqual([]);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { parseProbe } from "./probe";
+
+describe("parseProbe", () => {
+  it("reads duration, streams and codecs", () => {
+    const info = parseProbe(
+      JSON.stringify({
+        format: { duration: "12.5", format_name: "mov,mp4" },
+        streams: [
+          { codec_type: "video", codec_name: "h264", width: 1280, height: 720 },
+          { codec_type: "audio", codec_name: "aac" },
+        ],
+      }),
+    );
+    expect(info).toEqual({
+      durationSec: 12.5,
+      hasVideo: true,
+      hasAudio: true,
+      width: 1280,
+      height: 720,
+      videoCodec: "h264",
+      audioCodec: "aac",
+      formatName: "mov,mp4",
+    });
+  });
+
+  it("does not count cover art in an audio file as a video track", () => {
+    const info = parseProbe(
+      JSON.stringify({
+        format: { duration: "3" },
+        streams: [
+          { codec_type: "audio", codec_name: "mp3" },
+          { codec_type: "video", codec_name: "mjpeg", disposition: { attached_pic: 1 } },
+        ],
+      }),
+    );
+    expect(info.hasVideo).toBe(false);
+    expect(info.hasAudio).toBe(true);
+  });
+
+  it("reports a missing duration as NaN so the stage can refuse it", () => {
+    expect(
+      parseProbe(JSON.stringify({ streams: [{ codec_type: "video", codec_name: "h264" }] })).durationSec,
+    ).toBeNaN();
+  });
+});
