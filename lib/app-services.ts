@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { db, type PrismaClient } from "./db";
 import { type AppEnv, appEnv } from "./env/app-env";
 import { type CaptionJobPayload, createCaptionQueue } from "./job-contract";
+import { logger } from "./logger";
 import { createProducerConnection } from "./redis";
 import { createStorage, type Storage } from "./storage";
 
@@ -21,15 +22,19 @@ export function appServices(): AppServices {
   if (!holder.captionerAppServices) {
     const env = appEnv();
     const redis = createProducerConnection(env.REDIS_URL);
-    // An unreachable Redis is reported per request (503); without a listener ioredis would log every retry as unhandled.
-    redis.on("error", () => {});
-    holder.captionerAppServices = {
-      env,
-      db: db(),
-      storage: createStorage(env.storage),
-      redis,
-      queue: createCaptionQueue(redis, env.QUEUE_PREFIX),
+    // An unreachable Redis is reported per request (503 + /api/health); log it once per outage, not per retry.
+    let reported = false;
+    const onError = (error: Error) => {
+      if (!reported) logger.warn({ err: error.message }, "Redis unavailable");
+      reported = true;
     };
+    redis.on("error", onError);
+    redis.on("ready", () => {
+      reported = false;
+    });
+    const queue = createCaptionQueue(redis, env.QUEUE_PREFIX);
+    queue.on("error", onError);
+    holder.captionerAppServices = { env, db: db(), storage: createStorage(env.storage), redis, queue };
   }
   return holder.captionerAppServices;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { commonEnvShape } from "./common-env";
-import { fields, parseEnv } from "./parse-env";
+import { alwaysCheck, fields, parseEnv } from "./parse-env";
 import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
 
 const GiB = 1024 ** 3;
@@ -19,12 +19,15 @@ export const appEnvSchema = z
     /** Where the Bull Board server listens; /admin/queues is proxied there. */
     DASHBOARD_URL: fields.httpUrl.default("http://127.0.0.1:3001"),
   })
-  .superRefine((env, ctx) => {
-    refineStorage(env, ctx);
-    if (env.NODE_ENV === "production" && !env.NEXTAUTH_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["NEXTAUTH_SECRET"], message: "is missing (required in production)" });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      refineStorage(env, ctx);
+      if (env.NODE_ENV === "production" && !env.NEXTAUTH_SECRET) {
+        ctx.addIssue({ code: "custom", path: ["NEXTAUTH_SECRET"], message: "is missing (required in production)" });
+      }
+    },
+    { when: alwaysCheck },
+  );
 
 export type AppEnv = z.infer<typeof appEnvSchema> & { storage: StorageConfig };
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { commonEnvShape } from "./common-env";
-import { fields, parseEnv } from "./parse-env";
+import { alwaysCheck, fields, parseEnv } from "./parse-env";
 import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
 
 // Every key here is listed in env.worker.example (a test keeps them in step).
@@ -23,20 +23,23 @@ export const workerEnvSchema = z
     FFMPEG_PRESET: z
       .enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])
       .default("veryfast"),
-    FFMPEG_CRF: z.coerce.number().int().min(0).max(51).default(23),
+    FFMPEG_CRF: fields.intBetween(0, 51).default(23),
     /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
     WORKER_SHUTDOWN_TIMEOUT_MS: fields.positiveInt.default(120_000),
     /** /healthz and /metrics; 0 disables the server. */
-    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    WORKER_HEALTH_PORT: fields.intBetween(0, 65535).default(9464),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
   })
-  .superRefine((env, ctx) => {
-    refineStorage(env, ctx);
-    if (env.TRANSCRIBER === "openai" && !env.OPENAI_API_KEY) {
-      ctx.addIssue({ code: "custom", path: ["OPENAI_API_KEY"], message: "is missing (TRANSCRIBER=openai)" });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      refineStorage(env, ctx);
+      if (env.TRANSCRIBER === "openai" && !env.OPENAI_API_KEY) {
+        ctx.addIssue({ code: "custom", path: ["OPENAI_API_KEY"], message: "is missing (TRANSCRIBER=openai)" });
+      }
+    },
+    { when: alwaysCheck },
+  );
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema> & { storage: StorageConfig };
 

@@ -36,8 +36,14 @@ export async function receiveLocalUpload(services: AppServices, request: Request
   if (params.contentType && contentType !== params.contentType) {
     throw new ApiError("INVALID_SIGNATURE", `Content-Type must be "${params.contentType}", as signed.`);
   }
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) {
+  // Like S3's PutObject, a Content-Length is required. Node's HTTP parser holds the body to it, so a length
+  // within the limit cannot overflow; a chunked body that overflowed would have to be cut off mid-stream,
+  // and Next 16's request adapter turns every chunk arriving after that into an uncaughtException.
+  const declaredHeader = request.headers.get("content-length");
+  if (declaredHeader === null) {
+    throw new ApiError("LENGTH_REQUIRED", "The upload must be sent with a Content-Length header.");
+  }
+  if (Number(declaredHeader) > limit) {
     throw new ApiError("UPLOAD_TOO_LARGE", `The body is larger than the ${limit} bytes this URL allows.`);
   }
   if (!request.body) throw new ApiError("VALIDATION_ERROR", "The request has no body.");

@@ -19,7 +19,8 @@ function newestMtime(entry: string): number {
   if (!info.isDirectory()) return info.mtimeMs;
   let newest = info.mtimeMs;
   for (const child of readdirSync(entry)) {
-    if (child === "node_modules" || child.startsWith(".")) continue;
+    // Tests are not part of the app bundle: editing one must not trigger a rebuild.
+    if (child === "node_modules" || child.startsWith(".") || child.endsWith(".test.ts")) continue;
     newest = Math.max(newest, newestMtime(path.join(entry, child)));
   }
   return newest;

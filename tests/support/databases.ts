@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-
-export const TEMPLATE_DB = "captioner_test_template";
+import { inject } from "vitest";
 
 /** The test Postgres server (TEST_POSTGRES_URL, default the local server as `postgres`). */
 export function adminUrl(): string {
@@ -33,9 +32,13 @@ export async function recreateDatabase(name: string): Promise<string> {
 }
 
 /** A fresh database for one test file, cloned from the migrated template (~0.1 s). */
+export async function dropDatabase(name: string): Promise<void> {
+  await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `captioner_test_${randomBytes(5).toString("hex")}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`));
+  await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${inject("templateDb")}"`));
   return {
     url: urlFor(name),
     drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),

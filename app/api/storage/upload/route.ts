@@ -4,5 +4,5 @@ import { receiveLocalUpload } from "@/lib/video/local-transfer";
 
 export const runtime = "nodejs";
 
-/** PUT target of the local storage driver's signed upload URLs (403 bad/expired signature, 413 too large). */
+/** PUT target of the local storage driver's signed upload URLs (403 bad/expired signature, 411 no Content-Length, 413 too large). */
 export const PUT = withApiErrors((request: Request) => receiveLocalUpload(appServices(), request));

@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BodyTooLargeError, LocalStorage } from "./local";
+
+// What only the local driver promises (the behaviour it shares with s3 is in tests/storage): keys stay
+// inside the data dir, and an upload over its size limit leaves nothing behind.
+
+let dataDir: string;
+let storage: LocalStorage;
+
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "captioner-local-storage-"));
+  storage = new LocalStorage(dataDir, "a-signing-secret-of-some-length");
+});
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const leftoverTempFiles = () => (existsSync(path.join(dataDir, "tmp")) ? readdirSync(path.join(dataDir, "tmp")) : []);
+
+describe("LocalStorage", () => {
+  test.each(["../outside.mp4", "uploads/../../outside.mp4", "/etc/passwd"])("refuses the key %j", async (key) => {
+    await expect(storage.head(key)).rejects.toThrow("invalid object key");
+    await expect(
+      storage.putStream(key, Readable.from([Buffer.from("x")]), { contentType: "video/mp4" }),
+    ).rejects.toThrow("invalid object key");
+    await expect(
+      storage.createUploadUrl(key, { contentType: "video/mp4", size: 1, expiresInSec: 60, baseUrl: "http://a" }),
+    ).rejects.toThrow("invalid object key");
+  });
+
+  test("a body over the size limit fails with BodyTooLargeError and leaves no object and no temp file", async () => {
+    const key = "uploads/abc/too-big.mp4";
+    const body = Readable.from([randomBytes(600), randomBytes(600)]);
+    await expect(storage.putStream(key, body, { contentType: "video/mp4", size: 1000 })).rejects.toBeInstanceOf(
+      BodyTooLargeError,
+    );
+    expect(await storage.head(key)).toBeNull();
+    expect(leftoverTempFiles()).toEqual([]);
+  });
+
+  test("a failed overwrite keeps the previous object intact", async () => {
+    const key = "uploads/abc/kept.mp4";
+    const original = randomBytes(500);
+    await storage.putStream(key, Readable.from([original]), { contentType: "video/mp4" });
+    const failing = Readable.from([randomBytes(2000)]);
+    await expect(storage.putStream(key, failing, { contentType: "video/webm", size: 1000 })).rejects.toThrow();
+    expect(await storage.head(key)).toEqual({ size: 500, contentType: "video/mp4" });
+    expect(leftoverTempFiles()).toEqual([]);
+  });
+
+  test("URLs need a base URL: without one the driver refuses rather than hand out a relative link", async () => {
+    await expect(storage.createDownloadUrl("rendered/x.mp4", { expiresInSec: 60 })).rejects.toThrow("base URL");
+  });
+});

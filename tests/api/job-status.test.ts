@@ -1,0 +1,303 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { newJobId } from "../../lib/ids";
+import { LocalStorage, outputKeys } from "../../lib/storage";
+import { signParams, toQuery } from "../../lib/storage/local-signature";
+import type { PublicJob } from "../../lib/video/job-status";
+import { type Stack, startStack } from "../support/stack";
+import { expectApiError, postJson, showServerLogOnFailure } from "./api-http";
+import { uploadBytes } from "./uploaded";
+
+// GET /api/video/job/[id] against `next start` (no worker). Finished jobs are written straight into the
+// database with outputs put through the storage driver: this file checks the API's shape and its download
+// URLs; the real pipeline is tested end to end elsewhere.
+
+let stack: Stack;
+let storage: LocalStorage;
+let secret: string;
+
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+  secret = stack.env.STORAGE_SIGNING_SECRET ?? "";
+  storage = new LocalStorage(stack.dataDir, secret);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+showServerLogOnFailure(() => stack?.app.output());
+
+const PUBLIC_JOB_FIELDS = [
+  "createdAt",
+  "error",
+  "finishedAt",
+  "id",
+  "phase",
+  "progress",
+  "result",
+  "startedAt",
+  "status",
+  "updatedAt",
+];
+const RESULT_FIELDS = ["burnIn", "durationSec", "language", "noSpeech", "srtUrl", "videoUrl", "vttUrl"];
+
+async function getJob(id: string): Promise<{ res: Response; text: string; job: PublicJob }> {
+  const res = await fetch(`${stack.baseUrl}/api/video/job/${id}`);
+  const text = await res.text();
+  expect(res.status, text).toBe(200);
+  return { res, text, job: JSON.parse(text) as PublicJob };
+}
+
+/** Internal things that must never appear in a public job response. */
+function expectNothingInternal(text: string) {
+  for (const internal of [
+    "uploads/",
+    "inputKey",
+    "errorDetail",
+    "stderr",
+    "stack",
+    "at Object.",
+    "/work/",
+    stack.dataDir,
+    secret,
+  ]) {
+    expect(text).not.toContain(internal);
+  }
+}
+
+interface Outputs {
+  keys: ReturnType<typeof outputKeys>;
+  video: Buffer;
+  srt: Buffer;
+  vtt: Buffer;
+}
+
+/** Puts three output objects through the storage driver, as the worker's upload stage would. */
+async function putOutputs(id: string): Promise<Outputs> {
+  const keys = outputKeys(id);
+  const outputs = {
+    keys,
+    video: randomBytes(40_000),
+    srt: Buffer.from("1\n00:00:00,000 --> 00:00:01,500\nHello there.\n"),
+    vtt: Buffer.from("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello there.\n"),
+  };
+  await storage.putStream(keys.video, Readable.from([outputs.video]), { contentType: "video/mp4" });
+  await storage.putStream(keys.srt, Readable.from([outputs.srt]), { contentType: "application/x-subrip" });
+  await storage.putStream(keys.vtt, Readable.from([outputs.vtt]), { contentType: "text/vtt" });
+  return outputs;
+}
+
+async function completedJob(options: { burnIn?: boolean; noSpeech?: boolean } = {}) {
+  const id = newJobId();
+  const outputs = await putOutputs(id);
+  const started = new Date(Date.now() - 5000);
+  await stack.db.job.create({
+    data: {
+      id,
+      status: "completed",
+      phase: null,
+      progress: 100,
+      inputKey: `uploads/${randomBytes(12).toString("base64url")}/holiday.mp4`,
+      originalFilename: "holiday.mp4",
+      inputSize: 40_000n,
+      contentType: "video/mp4",
+      options: { burnIn: options.burnIn ?? true },
+      detectedLanguage: "en",
+      durationSec: 6.2,
+      noSpeech: options.noSpeech ?? false,
+      cueCount: 1,
+      outputVideoKey: outputs.keys.video,
+      outputSrtKey: outputs.keys.srt,
+      outputVttKey: outputs.keys.vtt,
+      attempts: 1,
+      processingMs: 4200,
+      startedAt: started,
+      finishedAt: new Date(),
+    },
+  });
+  return { id, outputs };
+}
+
+describe("GET /api/video/job/[id]", () => {
+  test("a queued job: every public field, nothing more, and not cacheable", async () => {
+    const key = await uploadBytes(stack.baseUrl);
+    const created = await postJson(`${stack.baseUrl}/api/video/process`, { key });
+    const { id } = (await created.json()) as { id: string };
+    const { res, text, job } = await getJob(id);
+    expect(Object.keys(job).sort()).toEqual(PUBLIC_JOB_FIELDS);
+    expect(job).toMatchObject({
+      id,
+      status: "queued",
+      phase: null,
+      progress: 0,
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      result: null,
+    });
+    expect(Date.parse(job.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(Date.parse(job.updatedAt)).toBeGreaterThanOrEqual(Date.parse(job.createdAt));
+    expect(res.headers.get("cache-control")).toContain("no-store");
+    expectNothingInternal(text);
+  });
+
+  test.each([
+    ["an unknown id", newJobId()],
+    ["a short id", "job_abc"],
+    ["an id one character too long", `${newJobId()}x`],
+    ["an id without the prefix", randomBytes(16).toString("base64url")],
+    ["an upper-case prefix", newJobId().replace("job_", "JOB_")],
+    ["an id with an encoded quote", `job_${"a".repeat(21)}%27`],
+    ["an encoded traversal", "..%2F..%2Fhealth"],
+  ])("404 JOB_NOT_FOUND for %s", async (_name, id) => {
+    await expectApiError(await fetch(`${stack.baseUrl}/api/video/job/${id}`), 404, "JOB_NOT_FOUND");
+  });
+
+  test("a completed job: result with working, named download URLs for the video, SRT and VTT", async () => {
+    const { id, outputs } = await completedJob();
+    const { text, job } = await getJob(id);
+    expect(job).toMatchObject({ id, status: "completed", progress: 100, error: null });
+    expect(job.startedAt).not.toBeNull();
+    expect(job.finishedAt).not.toBeNull();
+    expect(Object.keys(job.result ?? {}).sort()).toEqual(RESULT_FIELDS);
+    expect(job.result).toMatchObject({ durationSec: 6.2, language: "en", burnIn: true, noSpeech: false });
+    expectNothingInternal(text);
+
+    const downloads: [string, Buffer, string, string][] = [
+      [job.result?.videoUrl ?? "", outputs.video, "video/mp4", "holiday.captioned.mp4"],
+      [job.result?.srtUrl ?? "", outputs.srt, "application/x-subrip", "holiday.captioned.srt"],
+      [job.result?.vttUrl ?? "", outputs.vtt, "text/vtt", "holiday.captioned.vtt"],
+    ];
+    for (const [url, bytes, contentType, filename] of downloads) {
+      expect(new URL(url).origin).toBe(stack.baseUrl);
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe(contentType);
+      expect(res.headers.get("content-disposition")).toContain(`filename="${filename}"`);
+      expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    }
+  });
+
+  test("a soft-subtitle job with no speech says so", async () => {
+    const { id } = await completedJob({ burnIn: false, noSpeech: true });
+    const { job } = await getJob(id);
+    expect(job.result).toMatchObject({ burnIn: false, noSpeech: true });
+  });
+
+  test("a failed job shows the code and public message only, never the detail kept for support", async () => {
+    const id = newJobId();
+    await stack.db.job.create({
+      data: {
+        id,
+        status: "failed",
+        inputKey: `uploads/${randomBytes(12).toString("base64url")}/broken.mp4`,
+        originalFilename: "broken.mp4",
+        errorCode: "INVALID_MEDIA",
+        errorMessage: "The file could not be read as a video.",
+        errorDetail: {
+          stage: "probe",
+          stderrTail: "moov atom not found",
+          stack: "Error: ffprobe failed\n    at Object.<anonymous> (/work/main/worker/stages/probe.ts:10:5)",
+        },
+        attempts: 1,
+        finishedAt: new Date(),
+      },
+    });
+    const { text, job } = await getJob(id);
+    expect(job).toMatchObject({ status: "failed", result: null });
+    expect(job.error).toEqual({ code: "INVALID_MEDIA", message: "The file could not be read as a video." });
+    expectNothingInternal(text);
+    expect(text).not.toContain("moov atom");
+  });
+
+  test("a failed job without a stored message falls back to the code's public message", async () => {
+    const id = newJobId();
+    await stack.db.job.create({
+      data: { id, status: "failed", inputKey: "uploads/x/y.mp4", errorCode: "RENDER_FAILED", attempts: 3 },
+    });
+    const { job } = await getJob(id);
+    expect(job.error).toEqual({ code: "RENDER_FAILED", message: "Rendering the captions into the video failed." });
+  });
+});
+
+describe("download URLs of a completed job (local driver)", () => {
+  let videoUrl: string;
+  let video: Buffer;
+
+  beforeAll(async () => {
+    const { id, outputs } = await completedJob();
+    videoUrl = (await getJob(id)).job.result?.videoUrl ?? "";
+    video = outputs.video;
+  });
+
+  test("a Range request gets 206 with Content-Range and exactly those bytes", async () => {
+    const res = await fetch(videoUrl, { headers: { Range: "bytes=100-1099" } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get("content-range")).toBe(`bytes 100-1099/${video.length}`);
+    expect(Buffer.from(await res.arrayBuffer()).equals(video.subarray(100, 1100))).toBe(true);
+  });
+
+  test("an open-ended and a suffix range work as a video player sends them", async () => {
+    const tail = await fetch(videoUrl, { headers: { Range: `bytes=${video.length - 10}-` } });
+    expect(tail.status).toBe(206);
+    expect(Buffer.from(await tail.arrayBuffer()).equals(video.subarray(-10))).toBe(true);
+    const suffix = await fetch(videoUrl, { headers: { Range: "bytes=-500" } });
+    expect(suffix.status).toBe(206);
+    expect(suffix.headers.get("content-range")).toBe(`bytes ${video.length - 500}-${video.length - 1}/${video.length}`);
+    expect(Buffer.from(await suffix.arrayBuffer()).equals(video.subarray(-500))).toBe(true);
+  });
+
+  test("a range past the end is 416 with the object's size", async () => {
+    const res = await fetch(videoUrl, { headers: { Range: `bytes=${video.length}-` } });
+    expect(res.status).toBe(416);
+    expect(res.headers.get("content-range")).toBe(`bytes */${video.length}`);
+  });
+
+  // Next 16 drops Content-Length from route handler responses (send-response.js), so HEAD cannot tell the
+  // size; it still tells a player that it may seek.
+  test("HEAD answers without a body and advertises byte ranges", async () => {
+    const res = await fetch(videoUrl, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("accept-ranges")).toBe("bytes");
+    expect(res.headers.get("content-type")).toBe("video/mp4");
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  test.each([
+    ["a changed signature", (q: URLSearchParams) => q.set("sig", `${q.get("sig")?.slice(0, -1)}A`)],
+    ["a changed key", (q: URLSearchParams) => q.set("key", (q.get("key") ?? "").replace(".mp4", ".srt"))],
+    ["a changed download name", (q: URLSearchParams) => q.set("name", "other.mp4")],
+    ["a later expiry", (q: URLSearchParams) => q.set("exp", String(Number(q.get("exp")) + 3600))],
+  ])("403 INVALID_SIGNATURE for %s", async (_name, tamper) => {
+    const url = new URL(videoUrl);
+    tamper(url.searchParams);
+    if (url.toString() === videoUrl) url.searchParams.set("sig", "B".repeat(43));
+    await expectApiError(await fetch(url), 403, "INVALID_SIGNATURE");
+  });
+
+  test("403 URL_EXPIRED for a correctly signed download URL whose expiry has passed", async () => {
+    const key = new URL(videoUrl).searchParams.get("key") ?? "";
+    const params = { op: "get" as const, key, exp: Math.floor(Date.now() / 1000) - 1 };
+    const url = `${stack.baseUrl}/api/storage/download?${toQuery(params, signParams(secret, params))}`;
+    await expectApiError(await fetch(url), 403, "URL_EXPIRED");
+  });
+
+  test("an upload URL's signature does not authorise a download", async () => {
+    const key = new URL(videoUrl).searchParams.get("key") ?? "";
+    const params = { op: "put" as const, key, exp: Math.floor(Date.now() / 1000) + 60 };
+    const url = `${stack.baseUrl}/api/storage/download?${toQuery(params, signParams(secret, params))}`;
+    await expectApiError(await fetch(url), 403, "INVALID_SIGNATURE");
+  });
+
+  test("404 once the object is gone", async () => {
+    const { id, outputs } = await completedJob();
+    const url = (await getJob(id)).job.result?.srtUrl ?? "";
+    await storage.delete(outputs.keys.srt);
+    await expectApiError(await fetch(url), 404, "NOT_FOUND");
+  });
+});
+
+// Last in the file: nothing above may have crashed a request handler inside the server.
+test("the server logged no uncaught exception", () => {
+  expect(stack.app.output()).not.toMatch(/uncaughtException|unhandledRejection/);
+});
