@@ -1,0 +1,53 @@
+import { languageName } from "@/lib/client/job-labels";
+import type { PublicJob } from "@/lib/client/video-api";
+import styles from "./job.module.css";
+
+type Result = NonNullable<PublicJob["result"]>;
+
+/** The finished video with its caption track, and the three downloads. */
+export function JobResult({ result }: { result: Result }) {
+  const language = result.language ?? "und";
+  const trackLabel = result.language ? `${languageName(result.language)} captions` : "Captions";
+  return (
+    <section className={styles.result} aria-labelledby="result-heading">
+      <h2 id="result-heading" className={styles.sectionTitle}>
+        Watch
+      </h2>
+      {/* crossOrigin: a caption track from another origin (an S3/R2 bucket) loads only over CORS. */}
+      <video className={styles.video} controls preload="metadata" crossOrigin="anonymous" src={result.videoUrl}>
+        <track kind="captions" src={result.vttUrl} srcLang={language} label={trackLabel} default={!result.burnIn} />
+        Your browser cannot play this video here; download it below.
+      </video>
+      <p className={styles.note}>
+        {result.burnIn
+          ? "The captions are burned into the picture, so they show in every player. The player's caption track is off; turning it on would show them twice."
+          : "The captions are a soft subtitle track, shown by default. Use the player's captions button to hide them."}
+      </p>
+      {result.noSpeech && (
+        <p className={styles.warning} role="note">
+          No speech was found; the captions are empty.
+        </p>
+      )}
+
+      <h2 className={styles.sectionTitle}>Download</h2>
+      <ul className={styles.downloads}>
+        <li>
+          <a className={styles.download} href={result.videoUrl} download>
+            <span className={styles.downloadKind}>MP4</span> Video with captions
+          </a>
+        </li>
+        <li>
+          <a className={styles.download} href={result.srtUrl} download>
+            <span className={styles.downloadKind}>SRT</span> Subtitles for editors and players
+          </a>
+        </li>
+        <li>
+          <a className={styles.download} href={result.vttUrl} download>
+            <span className={styles.downloadKind}>VTT</span> Subtitles for the web
+          </a>
+        </li>
+      </ul>
+      <p className={styles.hint}>Download links expire after a while; reload this page to get fresh ones.</p>
+    </section>
+  );
+}

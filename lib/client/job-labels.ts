@@ -1,0 +1,68 @@
+// Words people see for a job's status and phase (docs/job-lifecycle.md), shared by the job page and the CLI.
+
+const PHASE_LABELS: Record<string, string> = {
+  downloading: "Downloading your video",
+  probing: "Checking the video",
+  extracting_audio: "Extracting the sound",
+  transcribing: "Listening to the speech",
+  building_captions: "Writing the captions",
+  uploading: "Saving the results",
+  retrying: "Hit a snag, trying again",
+};
+
+/**
+ * `burnIn` is known to the CLI (its own flag) but not to the job page: the public job does not carry its
+ * options until it completes, so the page gets a wording that fits both.
+ */
+export function jobStepLabel(job: { status: string; phase: string | null }, burnIn?: boolean): string {
+  switch (job.status) {
+    case "queued":
+      return "Waiting in line";
+    case "completed":
+      return "Done";
+    case "failed":
+      return "Failed";
+    case "canceled":
+      return "Canceled";
+  }
+  if (job.phase === "rendering") {
+    if (burnIn === true) return "Burning in captions";
+    if (burnIn === false) return "Adding the subtitle track";
+    return "Putting the captions into the video";
+  }
+  return (job.phase && PHASE_LABELS[job.phase]) ?? "Working on it";
+}
+
+/** Errors about the file itself: retrying the same file cannot help, another file might. */
+const INPUT_ERRORS = new Set(["INVALID_MEDIA", "NO_VIDEO_STREAM", "TOO_LONG", "INPUT_MISSING"]);
+
+export function isInputError(code: string): boolean {
+  return INPUT_ERRORS.has(code);
+}
+
+const LANGUAGE_NAMES: Record<string, string> = {
+  en: "English",
+  es: "Spanish",
+  fr: "French",
+  de: "German",
+  it: "Italian",
+  pt: "Portuguese",
+  nl: "Dutch",
+  ja: "Japanese",
+  zh: "Chinese",
+  ko: "Korean",
+  ru: "Russian",
+  pl: "Polish",
+  sv: "Swedish",
+  tr: "Turkish",
+  ar: "Arabic",
+  hi: "Hindi",
+};
+
+/** The languages offered on the upload page (the API takes any two-letter code). */
+export const OFFERED_LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "ja", "zh"] as const;
+
+/** A fixed table rather than Intl.DisplayNames: server and browser must render the same words. */
+export function languageName(code: string): string {
+  return LANGUAGE_NAMES[code] ?? code.toUpperCase();
+}

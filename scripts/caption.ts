@@ -1,0 +1,430 @@
+// `npm run caption -- ./video.mp4 [--language en] [--soft] [--out dir] [--url http://127.0.0.1:3000]`
+// Captions one video through a running Captioner's public API — the same calls the upload page makes:
+// ask for an upload URL, stream the file to it, start the job, follow it, download the three results.
+// Progress goes to stderr (one redrawn line on a terminal, occasional lines otherwise); the saved paths go
+// to stdout, one per line, so scripts can use them.
+
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { parseArgs } from "node:util";
+import { formatBytes, formatRate, formatTimeLeft } from "../lib/client/human-units";
+import { jobStepLabel } from "../lib/client/job-labels";
+import { pollJob } from "../lib/client/poll-job";
+import { TransferMeter, type TransferStats } from "../lib/client/transfer-meter";
+import {
+  ApiRequestError,
+  errorFromResponse,
+  fetchJob,
+  type PublicJob,
+  requestUpload,
+  startProcessing,
+  type UploadTicket,
+} from "../lib/client/video-api";
+import { videoContentType } from "../lib/client/video-file";
+
+const USAGE = `Usage: npm run caption -- <video> [options]
+
+Captions a video with a running Captioner server and saves, next to the video (or in --out):
+  <name>.captioned.mp4   the video with captions
+  <name>.captioned.srt   the captions as SubRip subtitles
+  <name>.captioned.vtt   the captions as WebVTT subtitles
+
+Options:
+  --language <code>   spoken language: "auto" (default) or a two-letter code such as en, es, fr
+  --soft              soft subtitles (a track viewers can switch off) instead of burned-in captions
+  --out <dir>         folder for the results (default: the video's folder)
+  --url <url>         the Captioner server (default: $CAPTIONER_URL or http://127.0.0.1:3000)
+  -h, --help          show this help
+`;
+
+/** Limits for the calls this CLI makes (the app's TIMEOUTS table covers server-side calls only). */
+const LIMITS = {
+  /** A JSON API call (upload ticket, start, one poll). */
+  apiRequestMs: 30_000,
+  /** An upload or download is abandoned when no byte moves for this long; a slow link may take hours. */
+  transferStallMs: 60_000,
+  /** Failed polls in a row before giving up on following the job (~2 min at the 5 s ceiling). */
+  maxPollFailures: 24,
+  /** Non-terminal output: at most one progress line this often, plus one per phase. */
+  plainLineIntervalMs: 5_000,
+  /** Terminal output: redraws at most this often. */
+  ttyRedrawMs: 100,
+} as const;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+interface Options {
+  file: string;
+  language: string;
+  burnIn: boolean;
+  outDir: string;
+  baseUrl: string;
+}
+
+function parseOptions(argv: string[]): Options | "help" {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(argv);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}. Run with --help for usage.`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  if (positionals.length !== 1) {
+    throw new CliError(
+      positionals.length === 0 ? "no video given. Run with --help for usage." : "give exactly one video.",
+      2,
+    );
+  }
+  const language = values.language ?? "auto";
+  if (language !== "auto" && !/^[a-z]{2}$/.test(language)) {
+    throw new CliError(`--language must be "auto" or a two-letter code such as en (got "${language}").`, 2);
+  }
+  const rawUrl = values.url ?? process.env.CAPTIONER_URL ?? "http://127.0.0.1:3000";
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new CliError(`--url is not a URL: "${rawUrl}".`, 2);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError("--url must be http or https.", 2);
+  const file = path.resolve(positionals[0] ?? "");
+  return {
+    file,
+    language,
+    burnIn: !values.soft,
+    outDir: path.resolve(values.out ?? path.dirname(file)),
+    baseUrl: url.href.replace(/\/+$/, ""),
+  };
+}
+
+function parseCli(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      language: { type: "string" },
+      soft: { type: "boolean" },
+      out: { type: "string" },
+      url: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+/**
+ * One status line on stderr. On a terminal it is redrawn in place; otherwise (CI logs, pipes) a new line
+ * is printed only when `key` changes (a new phase) or every few seconds, so logs stay short.
+ */
+class ProgressLine {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private lastKey: string | null = null;
+  private lastWrite = 0;
+  private drawn = false;
+
+  update(text: string, key: string): void {
+    const now = Date.now();
+    if (this.tty) {
+      if (now - this.lastWrite < LIMITS.ttyRedrawMs && key === this.lastKey) return;
+      // columns is 0 on a pseudo-terminal without a size (script(1), some CI runners).
+      const width = Math.max(20, (process.stderr.columns || 80) - 1);
+      process.stderr.write(`\r\x1b[2K${text.slice(0, width)}`);
+      this.drawn = true;
+    } else {
+      if (key === this.lastKey && now - this.lastWrite < LIMITS.plainLineIntervalMs) return;
+      process.stderr.write(`${text}\n`);
+    }
+    this.lastKey = key;
+    this.lastWrite = now;
+  }
+
+  /** Ends the current line with `text`, always shown. */
+  done(text: string): void {
+    if (this.tty) process.stderr.write(`\r\x1b[2K${text}\n`);
+    else process.stderr.write(`${text}\n`);
+    this.drawn = false;
+    this.lastKey = null;
+  }
+
+  /** Leaves the redrawn line so a message printed next starts on a fresh line. */
+  clear(): void {
+    if (this.tty && this.drawn) process.stderr.write("\n");
+    this.drawn = false;
+  }
+}
+
+function bar(percent: number, width = 24): string {
+  const filled = Math.round((Math.min(100, Math.max(0, percent)) / 100) * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+function transferText(verb: string, stats: TransferStats): string {
+  const parts = [`${formatBytes(stats.sent)} of ${formatBytes(stats.total)}`];
+  if (stats.bytesPerSec !== null) parts.push(formatRate(stats.bytesPerSec));
+  if (stats.secondsLeft !== null && stats.sent < stats.total) parts.push(formatTimeLeft(stats.secondsLeft));
+  return `${verb.padEnd(11)} ${bar(stats.percent)} ${String(stats.percent).padStart(3)}%  ${parts.join(" · ")}`;
+}
+
+/** Aborts when no byte moved for LIMITS.transferStallMs; `touch()` on every chunk. */
+function stallGuard(parent: AbortSignal) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => controller.abort(new CliError(`no data moved for ${LIMITS.transferStallMs / 1000} s; giving up.`)),
+      LIMITS.transferStallMs,
+    );
+  };
+  touch();
+  return { signal: AbortSignal.any([parent, controller.signal]), touch, stop: () => clearTimeout(timer) };
+}
+
+async function* countChunks(source: AsyncIterable<Buffer>, onChunk: (bytes: number) => void) {
+  for await (const chunk of source) {
+    onChunk(chunk.length);
+    yield chunk;
+  }
+}
+
+async function uploadFile(
+  ticket: UploadTicket,
+  file: string,
+  size: number,
+  progress: ProgressLine,
+  signal: AbortSignal,
+): Promise<void> {
+  const meter = new TransferMeter(size);
+  const guard = stallGuard(signal);
+  let sent = 0;
+  progress.update(transferText("Uploading", meter.sample(0, performance.now())), "upload:0");
+  const body = Readable.toWeb(
+    Readable.from(
+      countChunks(createReadStream(file), (bytes) => {
+        sent += bytes;
+        guard.touch();
+        const stats = meter.sample(sent, performance.now());
+        // Plain output: a line at 0, 25, 50 and 75 %; the "Uploaded" line below says 100 %.
+        progress.update(transferText("Uploading", stats), `upload:${Math.min(3, Math.floor(stats.percent / 25))}`);
+      }),
+    ),
+  );
+  try {
+    // Streamed from disk with its length declared: presigned S3 PUTs refuse chunked bodies, and a 2 GiB
+    // file is never held in memory.
+    const response = await fetch(ticket.uploadUrl, {
+      method: ticket.method,
+      headers: { ...ticket.headers, "Content-Length": String(size) },
+      body: body as unknown as ReadableStream<Uint8Array>,
+      duplex: "half",
+      signal: guard.signal,
+    } as RequestInit);
+    if (!response.ok) throw describeRefusal("upload refused by storage", await errorFromResponse(response));
+  } finally {
+    guard.stop();
+  }
+  progress.done(transferText("Uploaded", meter.sample(size, performance.now())));
+}
+
+async function downloadFile(url: string, target: string, progress: ProgressLine, signal: AbortSignal): Promise<number> {
+  const guard = stallGuard(signal);
+  const temp = `${target}.part`;
+  try {
+    const response = await fetch(url, { signal: guard.signal });
+    if (!response.ok || !response.body) {
+      throw describeRefusal(`download of ${path.basename(target)} failed`, await errorFromResponse(response));
+    }
+    const name = path.basename(target);
+    // Without a Content-Length (a chunked response) there is no percentage, only bytes so far.
+    const total = Number(response.headers.get("content-length") ?? 0);
+    const meter = new TransferMeter(total);
+    let received = 0;
+    const source = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
+    await pipeline(
+      Readable.from(
+        countChunks(source, (bytes) => {
+          received += bytes;
+          guard.touch();
+          const text =
+            total > 0
+              ? transferText("Downloading", meter.sample(received, performance.now()))
+              : `${"Downloading".padEnd(11)} ${name}  ${formatBytes(received)}`;
+          progress.update(text, `download:${name}`);
+        }),
+      ),
+      createWriteStream(temp),
+    );
+    await rename(temp, target);
+    return received;
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    guard.stop();
+  }
+}
+
+function describeRefusal(what: string, error: ApiRequestError): CliError {
+  return new CliError(`${what}: ${error.code} — ${error.message}`);
+}
+
+/** Turns a failed API call into the one line the user sees. */
+function describeApiFailure(error: unknown, what: string, baseUrl: string): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof ApiRequestError) {
+    if (error.code === "UNREACHABLE") {
+      const cause = error.cause instanceof Error ? error.cause : undefined;
+      const root = cause?.cause as { code?: string; message?: string } | undefined;
+      const reason = root?.code ?? root?.message ?? cause?.message ?? "no answer";
+      return new CliError(`cannot reach the Captioner server at ${baseUrl} (${reason}). Is it running? See --url.`);
+    }
+    return describeRefusal(what, error);
+  }
+  if (error instanceof Error && error.name === "TimeoutError") {
+    return new CliError(`${what}: the server at ${baseUrl} did not answer within ${LIMITS.apiRequestMs / 1000} s.`);
+  }
+  return new CliError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+function apiSignal(parent: AbortSignal): AbortSignal {
+  return AbortSignal.any([parent, AbortSignal.timeout(LIMITS.apiRequestMs)]);
+}
+
+async function caption(options: Options, signal: AbortSignal, onJob: (id: string) => void): Promise<string[]> {
+  const info = await stat(options.file).catch(() => null);
+  if (!info?.isFile()) throw new CliError(`cannot read ${options.file}: no such file.`);
+  await mkdir(options.outDir, { recursive: true }).catch((error: Error) => {
+    throw new CliError(`cannot create the output folder ${options.outDir}: ${error.message}`);
+  });
+  const name = path.basename(options.file);
+  const stem = name.replace(/\.[^.]*$/, "") || name;
+  const progress = new ProgressLine();
+
+  // The server decides what it accepts: an unknown extension is sent as a generic type and refused there,
+  // with the server's own message and code.
+  const contentType = videoContentType(name) ?? "application/octet-stream";
+  const ticket = await requestUpload(
+    options.baseUrl,
+    { filename: name, contentType, size: info.size },
+    apiSignal(signal),
+  ).catch((error: unknown) => {
+    throw describeApiFailure(error, "upload refused", options.baseUrl);
+  });
+  await uploadFile(ticket, options.file, info.size, progress, signal).catch((error: unknown) => {
+    progress.clear();
+    if (signal.aborted) throw error;
+    throw describeApiFailure(error, "upload failed", options.baseUrl);
+  });
+
+  const job = await startProcessing(
+    options.baseUrl,
+    ticket.key,
+    { language: options.language, burnIn: options.burnIn },
+    randomUUID(),
+    apiSignal(signal),
+  ).catch((error: unknown) => {
+    throw describeApiFailure(error, "could not start the job", options.baseUrl);
+  });
+  onJob(job.id);
+  process.stderr.write(`Job ${job.id} started: ${options.baseUrl}/jobs/${job.id}\n`);
+
+  const showJob = (state: PublicJob) => {
+    const label = jobStepLabel(state, options.burnIn);
+    progress.update(
+      `${"Processing".padEnd(11)} ${bar(state.progress)} ${String(state.progress).padStart(3)}%  ${label}`,
+      `${state.status}:${state.phase}`,
+    );
+  };
+  const final = await pollJob({
+    signal,
+    maxFailures: LIMITS.maxPollFailures,
+    fetchJob: (pollSignal) => fetchJob(options.baseUrl, job.id, apiSignal(pollSignal)),
+    onUpdate: showJob,
+  }).catch((error: unknown) => {
+    progress.clear();
+    if (signal.aborted) throw error;
+    throw describeApiFailure(error, `lost track of job ${job.id}`, options.baseUrl);
+  });
+
+  if (final.status !== "completed" || !final.result) {
+    progress.clear();
+    const code = final.error?.code ?? (final.status === "canceled" ? "CANCELED" : "INTERNAL");
+    const message = final.error?.message ?? "no reason given.";
+    throw new CliError(`job ${job.id} ${final.status}: ${code} — ${message}`);
+  }
+  const took = final.startedAt && final.finishedAt ? Date.parse(final.finishedAt) - Date.parse(final.startedAt) : null;
+  progress.done(
+    `${"Processed".padEnd(11)} ${bar(100)} 100%  ${took !== null ? `in ${(took / 1000).toFixed(1)} s` : "done"}`,
+  );
+
+  const saved: string[] = [];
+  const { videoUrl, srtUrl, vttUrl } = final.result;
+  for (const [url, ext] of [
+    [videoUrl, "mp4"],
+    [srtUrl, "srt"],
+    [vttUrl, "vtt"],
+  ] as const) {
+    const target = path.join(options.outDir, `${stem}.captioned.${ext}`);
+    await downloadFile(url, target, progress, signal).catch((error: unknown) => {
+      progress.clear();
+      if (signal.aborted) throw error;
+      throw describeApiFailure(error, `download of ${path.basename(target)} failed`, options.baseUrl);
+    });
+    saved.push(target);
+  }
+  progress.done(`Saved ${saved.length} files to ${options.outDir}`);
+  if (final.result.noSpeech) process.stderr.write("No speech was found; the captions are empty.\n");
+  return saved;
+}
+
+async function main(): Promise<number> {
+  let options: Options | "help";
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`caption: ${(error as Error).message}\n`);
+    return error instanceof CliError ? error.exitCode : 2;
+  }
+  if (options === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  const controller = new AbortController();
+  let jobId: string | null = null;
+  process.once("SIGINT", () => controller.abort(new CliError("interrupted.", 130)));
+  try {
+    const saved = await caption(options, controller.signal, (id) => {
+      jobId = id;
+    });
+    for (const file of saved) process.stdout.write(`${file}\n`);
+    return 0;
+  } catch (error) {
+    const failure = controller.signal.aborted ? controller.signal.reason : error;
+    if (controller.signal.aborted && jobId) {
+      // On a terminal the progress line (and the echoed ^C) is still open.
+      const lead = process.stderr.isTTY ? "\n" : "";
+      process.stderr.write(
+        `${lead}caption: stopped following job ${jobId}; it keeps running: ${options.baseUrl}/jobs/${jobId}\n`,
+      );
+      return 130;
+    }
+    const message = failure instanceof Error ? failure.message : String(failure);
+    process.stderr.write(`caption: ${message}\n`);
+    return failure instanceof CliError ? failure.exitCode : 1;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,190 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseSrt, parseVtt } from "../../lib/captions";
+import { makeSpeechVideo, makeTextFileAsMp4, runTool } from "../support/make-media";
+import { freePort, type Stack, startStack } from "../support/stack";
+import { wordErrorRate } from "../support/wer";
+
+// `npm run caption` against a real stack: the file is streamed to storage through the public API, the
+// job is followed to the end and the three results land on disk; failures end with a non-zero exit and
+// one line naming what went wrong.
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SCRIPT =
+  "Good morning and welcome to the weekly update. The new studio opens next month, and every team will move in by the summer. Please bring your questions to the meeting on Friday.";
+
+let stack: Stack;
+let workDir: string;
+
+beforeAll(async () => {
+  [stack, workDir] = await Promise.all([
+    startStack({ workerEnv: { TRANSCRIBER: "pocketsphinx" } }),
+    mkdtemp(path.join(tmpdir(), "captioner-cli-")),
+  ]);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function runCli(
+  args: string[],
+  { timeoutMs = 120_000, onStderr }: { timeoutMs?: number; onStderr?: (soFar: string, kill: () => void) => void } = {},
+): Promise<CliRun> {
+  const started = performance.now();
+  const env = { ...process.env };
+  delete env.CAPTIONER_URL;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/caption.ts", ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      onStderr?.(stderr, () => child.kill("SIGINT"));
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
+    });
+  });
+}
+
+async function probe(file: string) {
+  const { stdout } = await runTool(
+    "ffprobe",
+    ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
+    30_000,
+  );
+  const data = JSON.parse(stdout) as {
+    format: { duration: string };
+    streams: { codec_type: string; codec_name: string }[];
+  };
+  return { durationSec: Number(data.format.duration), streams: data.streams.map((s) => s.codec_type) };
+}
+
+describe("npm run caption", () => {
+  it("captions a spoken video: saves the MP4 (with a subtitle track for --soft), SRT and VTT", async () => {
+    const clip = await makeSpeechVideo({ script: SCRIPT, out: path.join(workDir, "in", "weekly update.mp4") });
+    const outDir = path.join(workDir, "results");
+
+    const run = await runCli([clip.path, "--url", stack.baseUrl, "--out", outDir, "--soft", "--language", "en"]);
+    console.log(`[cli] captioned ${clip.durationSec.toFixed(1)} s of speech in ${run.ms} ms`);
+
+    expect(run.code, run.stderr).toBe(0);
+    const names = ["weekly update.captioned.mp4", "weekly update.captioned.srt", "weekly update.captioned.vtt"];
+    expect((await readdir(outDir)).sort()).toEqual(names);
+    // stdout lists exactly the saved files, for scripts.
+    expect(run.stdout.trim().split("\n")).toEqual(names.map((name) => path.join(outDir, name)));
+    // Not a terminal: progress comes as occasional lines on stderr, not a redrawn one.
+    expect(run.stderr).toMatch(/^Uploaded .* 100%/m);
+    expect(run.stderr).toMatch(/^Processed .* 100%/m);
+    expect(run.stderr).not.toContain("\r");
+
+    const video = await probe(path.join(outDir, names[0] ?? ""));
+    expect(video.streams).toEqual(expect.arrayContaining(["video", "audio", "subtitle"]));
+    expect(Math.abs(video.durationSec - clip.durationSec)).toBeLessThan(0.5);
+
+    const srt = await readFile(path.join(outDir, names[1] ?? ""), "utf8");
+    const cues = parseSrt(srt);
+    expect(cues.length).toBeGreaterThan(1);
+    const heard = cues.flatMap((cue) => cue.lines).join(" ");
+    expect(wordErrorRate(SCRIPT, heard), heard).toBeLessThan(0.3);
+    expect(heard.toLowerCase()).toContain("welcome");
+
+    const vtt = await readFile(path.join(outDir, names[2] ?? ""), "utf8");
+    expect(parseVtt(vtt)).toEqual(cues);
+    // The input is left alone and no partial download is left behind.
+    expect(await readdir(path.dirname(clip.path))).toEqual(["weekly update.mp4"]);
+  });
+
+  it("exits non-zero with the job's error code when the worker rejects the file", async () => {
+    const fake = await makeTextFileAsMp4({ out: path.join(workDir, "fake", "notes.mp4") });
+    const run = await runCli([fake.path, "--url", stack.baseUrl]);
+
+    expect(run.code).toBe(1);
+    const lastLine = run.stderr.trim().split("\n").at(-1) ?? "";
+    expect(lastLine).toMatch(
+      /^caption: job job_[\w-]{22} failed: INVALID_MEDIA — The file could not be read as a video\./,
+    );
+    expect(run.stdout).toBe("");
+    expect(existsSync(path.join(workDir, "fake", "notes.captioned.mp4"))).toBe(false);
+  });
+
+  it("Ctrl-C while the job runs stops following it and says where the job keeps running", async () => {
+    const clip = await makeSpeechVideo({ script: SCRIPT });
+    let interrupted = false;
+    const run = await runCli([clip.path, "--url", stack.baseUrl, "--out", path.join(workDir, "interrupted")], {
+      onStderr: (soFar, interrupt) => {
+        if (!interrupted && soFar.includes(" started: ")) {
+          interrupted = true;
+          interrupt();
+        }
+      },
+    });
+
+    expect(run.code).toBe(130);
+    const jobId = run.stderr.match(/Job (job_[\w-]{22}) started/)?.[1] ?? "";
+    expect(run.stderr.trim().split("\n").at(-1)).toBe(
+      `caption: stopped following job ${jobId}; it keeps running: ${stack.baseUrl}/jobs/${jobId}`,
+    );
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: jobId } });
+    expect(["queued", "processing", "completed"]).toContain(row.status);
+    expect(await readdir(path.join(workDir, "interrupted"))).toEqual([]);
+  });
+
+  it("exits non-zero with the server's code when the upload itself is refused", async () => {
+    const text = path.join(workDir, "readme.txt");
+    await writeFile(text, "not a video\n");
+    const run = await runCli([text, "--url", stack.baseUrl]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'caption: upload refused: UNSUPPORTED_MEDIA_TYPE — Only video files can be captioned (got "application/octet-stream").',
+    );
+  });
+
+  it("says plainly when the server cannot be reached", async () => {
+    const clip = await makeSpeechVideo({ script: SCRIPT });
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const run = await runCli([clip.path, "--url", url, "--out", path.join(workDir, "never")]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `caption: cannot reach the Captioner server at ${url} (ECONNREFUSED). Is it running? See --url.`,
+    );
+  });
+
+  it("prints usage for --help and refuses bad arguments with exit code 2", async () => {
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: npm run caption -- <video> [options]");
+    expect(help.stdout).toContain("--soft");
+
+    const bad = await runCli(["video.mp4", "--language", "english"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe(
+      'caption: --language must be "auto" or a two-letter code such as en (got "english").',
+    );
+  });
+});
