@@ -9,8 +9,10 @@ import { cancelChannel } from "../lib/jobs/cancel-channel";
 import { createLogger } from "../lib/logger";
 import { createWorkerConnection } from "../lib/redis";
 import { createStorage } from "../lib/storage";
+import { TIMEOUTS } from "../lib/timeouts";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { processCaptionJob } from "./process-caption-job";
+import { reconcileFailedJob } from "./reconcile-failed";
 import { createTranscriber } from "./transcribe";
 
 let env: WorkerEnv;
@@ -81,7 +83,9 @@ const worker = new Worker<CaptionJobPayload>(
 
 worker.on("error", (error) => log.error({ err: error }, "worker error"));
 worker.on("failed", (job, error) => {
-  if (job) log.debug({ jobId: job.data.jobId, err: error.message }, "attempt ended with an error");
+  if (!job) return;
+  log.debug({ jobId: job.data.jobId, err: error.message }, "attempt ended with an error");
+  void reconcileFailedJob(db, job, error, log).catch((err: unknown) => log.error({ err }, "reconcile failed job"));
 });
 
 // Cancel requests from the admin console.
@@ -95,7 +99,23 @@ subscriber.on("message", (_channel, jobId: string) => {
   controller.abort(new CancelRequested());
 });
 
+// Event-loop liveness: a 1 s heartbeat. BullMQ renews job locks from this loop, so a loop that is starved
+// (or was blocked for seconds since the last beat) loses locks and jobs stall; /healthz says so.
+const HEARTBEAT_MS = 1_000;
+const LOOP_STALE_MS = 5_000;
+let lastBeat = Date.now();
+let worstLagMs = 0;
+const heartbeat = setInterval(() => {
+  const now = Date.now();
+  worstLagMs = Math.max(worstLagMs, now - lastBeat - HEARTBEAT_MS);
+  lastBeat = now;
+}, HEARTBEAT_MS);
+heartbeat.unref();
+
 const health = startHealthServer(env.WORKER_HEALTH_PORT);
+
+/** After the deadline, how long aborted jobs get to hand themselves back (kill children, update the row). */
+const HANDBACK_GRACE_MS = 15_000;
 
 async function shutdown(signal: string) {
   if (shuttingDown) return;
@@ -108,6 +128,12 @@ async function shutdown(signal: string) {
   const deadline = setTimeout(() => {
     for (const controller of running.values()) controller.abort(new ShutdownRequested());
   }, env.WORKER_SHUTDOWN_TIMEOUT_MS);
+  // A job that ignores its abort must not keep the process (and a deploy) waiting forever: exit non-zero;
+  // its lock expires and the stalled-job check hands it to another worker.
+  setTimeout(() => {
+    log.error({ running: [...running.keys()] }, "jobs did not stop after the shutdown deadline; exiting");
+    process.exit(1);
+  }, env.WORKER_SHUTDOWN_TIMEOUT_MS + HANDBACK_GRACE_MS).unref();
   try {
     await worker.close();
   } finally {
@@ -127,16 +153,21 @@ function startHealthServer(port: number): Server | undefined {
   if (port === 0) return undefined;
   const server = createServer(async (req, res) => {
     if (req.url === "/healthz") {
-      const redisOk = await connection
-        .ping()
+      // The worker's connection retries forever while Redis is away: bound the ping so /healthz answers.
+      const redisOk = await withTimeout(connection.ping(), TIMEOUTS.healthCheckMs)
         .then((r) => r === "PONG")
         .catch(() => false);
-      const ok = redisOk && !shuttingDown && worker.isRunning();
-      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+      // Worst lag since the last check (reset on read), or the current silence if the beat is overdue.
+      const loopLagMs = Math.max(worstLagMs, Date.now() - lastBeat - HEARTBEAT_MS, 0);
+      worstLagMs = 0;
+      const loopOk = loopLagMs < LOOP_STALE_MS;
+      const ok = redisOk && loopOk && !shuttingDown && worker.isRunning();
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(
         JSON.stringify({
           ok,
           redis: redisOk,
+          eventLoop: { ok: loopOk, lagMs: loopLagMs },
           shuttingDown,
           running: running.size,
           concurrency: env.WORKER_CONCURRENCY,
@@ -149,6 +180,14 @@ function startHealthServer(port: number): Server | undefined {
   server.on("error", (error) => log.error({ err: error.message, port }, "health server failed to listen"));
   server.listen(port);
   return server;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 void worker.run();

@@ -82,11 +82,12 @@ export async function processCaptionJob(
   });
 
   const run = new JobRun(deps.db, jobId, attempt, log, signal, (p) => void job.updateProgress(p).catch(() => {}));
-  const base = deps.settings.tmpDir ?? tmpdir();
-  await mkdir(base, { recursive: true });
-  const workDir = await mkdtemp(path.join(base, "captioner-job-"));
   const began = performance.now();
+  let workDir: string | undefined;
   try {
+    const base = deps.settings.tmpDir ?? tmpdir();
+    await mkdir(base, { recursive: true });
+    workDir = await mkdtemp(path.join(base, "captioner-job-"));
     const input = await run.stage("downloading", (report) =>
       downloadInput(deps.storage, {
         key: row.inputKey,
@@ -194,7 +195,7 @@ export async function processCaptionJob(
     await handleFailure(deps, { job, token, jobId, attempt, maxAttempts, phase: run.currentPhase, log, signal }, error);
     throw error; // unreachable: handleFailure always throws
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    if (workDir) await rm(workDir, { recursive: true, force: true });
   }
 }
 

@@ -26,7 +26,7 @@ export const workerEnvSchema = z
     FFMPEG_CRF: fields.intBetween(0, 51).default(23),
     /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
     WORKER_SHUTDOWN_TIMEOUT_MS: fields.positiveInt.default(120_000),
-    /** /healthz and /metrics; 0 disables the server. */
+    /** /healthz (queue metrics are on the dashboard's /metrics); 0 disables the server. */
     WORKER_HEALTH_PORT: fields.intBetween(0, 65535).default(9464),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
