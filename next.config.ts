@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   // `npm test` type-checks the whole repo once with `tsc --noEmit`; a second pass inside every build
   // would only cost time on 2 cores.
   typescript: { ignoreBuildErrors: true },
+  // forbidden() (HTTP 403 + app/admin/forbidden.tsx) for a signed-in staff member whose role may not open a page.
+  experimental: { authInterrupts: true },
 };
 
 export default nextConfig;

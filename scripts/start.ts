@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { ensureFirstAdmin } from "./lib/first-admin";
 import { ensureNextBuild } from "./lib/next-build";
 import { loadOrCreateSecrets } from "./lib/secrets";
 import {
@@ -49,6 +50,7 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
   };
   Object.assign(process.env, env);
+  await ensureFirstAdmin(env, log);
 
   ensureNextBuild(log);
 

@@ -1,0 +1,207 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ActionButton } from "@/components/admin/action-button";
+import { AutoRefresh } from "@/components/admin/auto-refresh";
+import { ErrorPanel } from "@/components/admin/error-panel";
+import { JobTimeline } from "@/components/admin/job-timeline";
+import { StatusBadge } from "@/components/admin/status-badge";
+import { auditActionLabel, formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
+import { getJobDetail } from "@/lib/admin/job-detail";
+import { requestOrigin } from "@/lib/admin/request-origin";
+import { appServices } from "@/lib/app-services";
+import { CONSOLE_READERS, ERROR_DETAIL_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
+import { requireRole } from "@/lib/auth/session";
+
+export const dynamic = "force-dynamic";
+
+type Params = Promise<{ id: string }>;
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Job ${id}` };
+}
+
+export default async function JobPage({ params }: { params: Params }) {
+  const { id } = await params;
+  const user = await requireRole(CONSOLE_READERS, `/admin/jobs/${encodeURIComponent(id)}`);
+  const services = appServices();
+  const job = await getJobDetail(services, id, {
+    withErrorDetail: roleAllows(ERROR_DETAIL_READERS, user.role),
+    baseUrl: await requestOrigin(services.env.APP_URL),
+  });
+  if (!job) notFound();
+  const isAdmin = roleAllows(JOB_ADMINS, user.role);
+  const active = job.status === "queued" || job.status === "processing";
+
+  return (
+    <>
+      <p>
+        <Link href="/admin/jobs">← All jobs</Link>
+      </p>
+      <h1>
+        Job <span className="adm-mono">{job.id}</span> <StatusBadge status={job.status} />
+      </h1>
+
+      <div className="adm-toolbar">
+        {isAdmin ? (
+          <div className="adm-buttons">
+            {(job.status === "failed" || job.status === "canceled") && (
+              <ActionButton
+                endpoint={`/api/admin/jobs/${job.id}/retry`}
+                label="Retry job"
+                question="Run this job again from the start?"
+                confirmLabel="Yes, retry"
+                pendingLabel="Retrying…"
+              />
+            )}
+            {active && (
+              <ActionButton
+                endpoint={`/api/admin/jobs/${job.id}/cancel`}
+                label="Cancel job"
+                question="Stop this job? Its work so far is thrown away."
+                confirmLabel="Yes, cancel it"
+                pendingLabel="Canceling…"
+                variant="danger"
+              />
+            )}
+          </div>
+        ) : (
+          <span />
+        )}
+        {active && <AutoRefresh seconds={2} />}
+      </div>
+
+      <div className="adm-grid">
+        <section aria-labelledby="summary-title">
+          <h2 id="summary-title">Summary</h2>
+          <dl className="adm-facts">
+            <dt>Status</dt>
+            <dd>{humanize(job.status)}</dd>
+            {job.status === "processing" && (
+              <>
+                <dt>Phase</dt>
+                <dd>{job.phase ? humanize(job.phase) : "Starting"}</dd>
+              </>
+            )}
+            <dt>Progress</dt>
+            <dd>
+              <progress className="adm-progress" max={100} value={job.progress} aria-label="Progress" /> {job.progress}%
+            </dd>
+            <dt>Attempts</dt>
+            <dd>{job.attempts}</dd>
+            <dt>Created</dt>
+            <dd>{formatDateTime(job.createdAt)}</dd>
+            <dt>Started</dt>
+            <dd>{formatDateTime(job.startedAt)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatDateTime(job.finishedAt)}</dd>
+            <dt>Processing time</dt>
+            <dd>{formatDuration(job.processingMs)}</dd>
+          </dl>
+        </section>
+
+        <section aria-labelledby="input-title">
+          <h2 id="input-title">Input</h2>
+          <dl className="adm-facts">
+            <dt>File name</dt>
+            <dd>{job.input.filename ?? "—"}</dd>
+            <dt>Size</dt>
+            <dd>{job.input.size === null ? "—" : formatBytes(job.input.size)}</dd>
+            <dt>Content type</dt>
+            <dd>{job.input.contentType ?? "—"}</dd>
+            <dt>Media duration</dt>
+            <dd>{job.input.durationSec === null ? "—" : formatDuration(job.input.durationSec * 1000)}</dd>
+            <dt>Storage key</dt>
+            <dd className="adm-mono">{job.input.key}</dd>
+          </dl>
+          <h2 id="options-title">Options</h2>
+          <dl className="adm-facts" aria-labelledby="options-title">
+            <dt>Language</dt>
+            <dd>{job.options.language ?? "Automatic"}</dd>
+            <dt>Captions</dt>
+            <dd>{job.options.burnIn ? "Burned into the picture" : "Subtitle track"}</dd>
+          </dl>
+        </section>
+      </div>
+
+      {job.error && <ErrorPanel error={job.error} />}
+
+      {job.result && (
+        <section aria-labelledby="result-title">
+          <h2 id="result-title">Result</h2>
+          {/* S3 URLs are cross-origin: the caption track only loads with CORS, which the bucket must allow. */}
+          <video
+            className="adm-video"
+            controls
+            preload="metadata"
+            src={job.result.videoUrl}
+            crossOrigin={services.storage.driver === "s3" ? "anonymous" : undefined}
+          >
+            <track
+              kind="captions"
+              src={job.result.vttUrl}
+              srcLang={job.result.language ?? "en"}
+              label="Captions"
+              default
+            />
+          </video>
+          <p>
+            {job.result.noSpeech
+              ? "No speech was found: the captions are empty on purpose."
+              : `${job.result.cueCount ?? 0} captions${job.result.language ? ` · language ${job.result.language}` : ""}.`}
+          </p>
+          <ul className="adm-buttons" style={{ listStyle: "none", padding: 0 }}>
+            <li>
+              <a className="adm-button" data-variant="secondary" href={job.result.videoUrl} download>
+                Download MP4
+              </a>
+            </li>
+            <li>
+              <a className="adm-button" data-variant="secondary" href={job.result.srtUrl} download>
+                Download SRT
+              </a>
+            </li>
+            <li>
+              <a className="adm-button" data-variant="secondary" href={job.result.vttUrl} download>
+                Download VTT
+              </a>
+            </li>
+          </ul>
+        </section>
+      )}
+
+      <JobTimeline entries={job.timeline} />
+
+      <section aria-labelledby="audit-title">
+        <h2 id="audit-title">Admin actions</h2>
+        {job.audit.length === 0 ? (
+          <p className="adm-muted">No admin has acted on this job.</p>
+        ) : (
+          <div className="adm-table-wrap">
+            <table className="adm-table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {job.audit.map((entry) => (
+                  <tr key={entry.id}>
+                    <td className="adm-nowrap">{formatDateTime(entry.at)}</td>
+                    <td>{entry.userEmail}</td>
+                    <td>{auditActionLabel(entry.action)}</td>
+                    <td className="adm-mono">{entry.data ? JSON.stringify(entry.data) : ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,141 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ActionButton } from "@/components/admin/action-button";
+import { JobFilterForm } from "@/components/admin/job-filter-form";
+import { StatusBadge } from "@/components/admin/status-badge";
+import { formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
+import {
+  isFiltered,
+  JOB_SORTS,
+  type JobFilter,
+  type JobSort,
+  jobFilterQuery,
+  parseJobFilter,
+} from "@/lib/admin/job-filters";
+import { listJobs } from "@/lib/admin/job-list";
+import { appServices } from "@/lib/app-services";
+import { CONSOLE_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
+import { requireRole } from "@/lib/auth/session";
+
+export const metadata: Metadata = { title: "Jobs" };
+export const dynamic = "force-dynamic";
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+function href(filter: JobFilter, overrides: Partial<JobFilter> = {}): string {
+  const query = jobFilterQuery(filter, overrides);
+  return query ? `/admin/jobs?${query}` : "/admin/jobs";
+}
+
+/** A column header that sorts by it; a second click flips the order. */
+function SortHeader({ filter, sort, className }: { filter: JobFilter; sort: JobSort; className?: string }) {
+  const active = filter.sort === sort;
+  const dir = active && filter.dir === "desc" ? "asc" : "desc";
+  return (
+    <th
+      scope="col"
+      className={className}
+      aria-sort={active ? (filter.dir === "asc" ? "ascending" : "descending") : undefined}
+    >
+      <Link href={href(filter, { sort, dir, page: 1 })}>
+        {JOB_SORTS[sort]}
+        {active ? (filter.dir === "asc" ? " ▲" : " ▼") : ""}
+      </Link>
+    </th>
+  );
+}
+
+export default async function JobsPage({ searchParams }: { searchParams: SearchParams }) {
+  const query = await searchParams;
+  const filter = parseJobFilter(query);
+  const user = await requireRole(CONSOLE_READERS, href(filter));
+  const { rows, total, page, pageCount } = await listJobs(appServices().db, filter);
+  const current = { ...filter, page };
+  const canBulkRetry = roleAllows(JOB_ADMINS, user.role) && (!filter.status || filter.status === "failed");
+
+  return (
+    <>
+      <h1>Jobs</h1>
+      <JobFilterForm filter={filter} />
+
+      <div className="adm-toolbar">
+        <p role="status" style={{ margin: 0 }}>
+          {total === 0
+            ? "No jobs match."
+            : `${total} job${total === 1 ? "" : "s"}${isFiltered(filter) ? " match" : ""} · page ${page} of ${pageCount}`}
+        </p>
+        <div className="adm-buttons">
+          <Link className="adm-button" data-variant="secondary" href={href(current)}>
+            Refresh
+          </Link>
+          {canBulkRetry && (
+            <ActionButton
+              endpoint={`/api/admin/jobs/retry-failed?${jobFilterQuery(current, { page: 1 })}`}
+              label="Retry failed jobs in this list"
+              question="Retry every failed job matching this filter (up to 500)?"
+              confirmLabel="Yes, retry them"
+              pendingLabel="Retrying…"
+              reportsCount
+            />
+          )}
+        </div>
+      </div>
+
+      {rows.length > 0 && (
+        <div className="adm-table-wrap">
+          <table className="adm-table">
+            <caption>
+              Jobs{isFiltered(filter) ? " matching the filter" : ""}, sorted by {JOB_SORTS[filter.sort].toLowerCase()}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Status</th>
+                <th scope="col">Error</th>
+                <SortHeader filter={current} sort="created" />
+                <SortHeader filter={current} sort="updated" />
+                <SortHeader filter={current} sort="duration" className="adm-num" />
+                <SortHeader filter={current} sort="attempts" className="adm-num" />
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((job) => (
+                <tr key={job.id}>
+                  <td>
+                    <Link className="adm-mono" href={`/admin/jobs/${job.id}`}>
+                      {job.id}
+                    </Link>
+                    <div className="adm-muted">{job.originalFilename ?? "—"}</div>
+                  </td>
+                  <td>
+                    <StatusBadge status={job.status} />
+                    {job.status === "processing" && (
+                      <div className="adm-muted adm-nowrap">
+                        {job.phase ? humanize(job.phase) : "Starting"} · {job.progress}%
+                      </div>
+                    )}
+                  </td>
+                  <td>{job.errorCode ?? "—"}</td>
+                  <td className="adm-nowrap">{formatDateTime(job.createdAt)}</td>
+                  <td className="adm-nowrap">{formatDateTime(job.updatedAt)}</td>
+                  <td className="adm-num">{formatDuration(job.processingMs)}</td>
+                  <td className="adm-num">{job.attempts}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {pageCount > 1 && (
+        <nav className="adm-pagination" aria-label="Pages">
+          {page > 1 ? <Link href={href(current, { page: page - 1 })}>← Previous</Link> : <span aria-hidden="true" />}
+          <span>
+            Page {page} of {pageCount}
+          </span>
+          {page < pageCount && <Link href={href(current, { page: page + 1 })}>Next →</Link>}
+        </nav>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,62 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { type FormEvent, useState } from "react";
+
+const MESSAGES: Record<string, string> = {
+  CredentialsSignin: "The email or the password is not right.",
+  SessionRequired: "Sign in to continue.",
+  SignInUnavailable: "Signing in is unavailable right now; try again in a moment.",
+};
+
+/** Email + password against next-auth's credentials endpoint; on success, a full load of `callbackPath`. */
+export function SignInForm({ callbackPath, initialError }: { callbackPath: string; initialError?: string }) {
+  const [error, setError] = useState<string | null>(
+    initialError ? (MESSAGES[initialError] ?? "Signing in failed; try again.") : null,
+  );
+  const [pending, setPending] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPending(true);
+    setError(null);
+    try {
+      const result = await signIn("credentials", {
+        email: String(form.get("email") ?? ""),
+        password: String(form.get("password") ?? ""),
+        redirect: false,
+      });
+      if (result?.ok && !result.error) {
+        // A full load, so the server components see the new session cookie from the first byte.
+        window.location.assign(callbackPath);
+        return;
+      }
+      setError(MESSAGES[result?.error ?? ""] ?? "Signing in failed; try again.");
+    } catch {
+      setError("The server could not be reached; try again.");
+    }
+    setPending(false);
+  }
+
+  return (
+    <form onSubmit={(event) => void submit(event)} aria-describedby={error ? "signin-error" : undefined}>
+      <label>
+        Email
+        <input name="email" type="email" autoComplete="username" required />
+      </label>
+      <label>
+        Password
+        <input name="password" type="password" autoComplete="current-password" required />
+      </label>
+      {error && (
+        <p id="signin-error" className="adm-alert" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="adm-button" disabled={pending} aria-busy={pending}>
+        {pending ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}

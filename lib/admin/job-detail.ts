@@ -1,0 +1,155 @@
+import type { AppServices } from "../app-services";
+import type { JobStatus } from "../generated/prisma/enums";
+import { JOB_ID_PATTERN } from "../ids";
+
+export interface TimelineEntry {
+  id: string;
+  at: Date;
+  attempt: number;
+  type: string;
+  stage: string | null;
+  message: string | null;
+  durationMs: number | null;
+  /** Error detail of failed/retrying events: only for roles allowed to see error details. */
+  detail: Record<string, unknown> | null;
+}
+
+export interface JobDetail {
+  id: string;
+  status: JobStatus;
+  phase: string | null;
+  progress: number;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  processingMs: number | null;
+  input: {
+    key: string;
+    filename: string | null;
+    size: number | null;
+    contentType: string | null;
+    durationSec: number | null;
+  };
+  options: { language: string | null; burnIn: boolean };
+  result: {
+    videoUrl: string;
+    srtUrl: string;
+    vttUrl: string;
+    language: string | null;
+    cueCount: number | null;
+    noSpeech: boolean;
+  } | null;
+  error: {
+    code: string;
+    message: string | null;
+    /** Only for roles allowed to see error details. */
+    detail: Record<string, unknown> | null;
+  } | null;
+  timeline: TimelineEntry[];
+  audit: { id: string; at: Date; userEmail: string; action: string; data: unknown }[];
+}
+
+const DETAIL_EVENT_TYPES = new Set(["failed", "retrying"]);
+
+/**
+ * A job as the console's job page shows it. Error details (stderr tails, backend errors) are left out
+ * unless `withErrorDetail`: they never reach a role that may not read them, not even in the page payload.
+ */
+export async function getJobDetail(
+  services: Pick<AppServices, "db" | "storage" | "env">,
+  id: string,
+  options: { withErrorDetail: boolean; baseUrl: string },
+): Promise<JobDetail | null> {
+  if (!JOB_ID_PATTERN.test(id)) return null;
+  const job = await services.db.job.findUnique({
+    where: { id },
+    include: {
+      events: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      audits: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    },
+  });
+  if (!job) return null;
+
+  const jobOptions = (job.options ?? {}) as { language?: string; burnIn?: boolean };
+  let result: JobDetail["result"] = null;
+  if (job.status === "completed" && job.outputVideoKey && job.outputSrtKey && job.outputVttKey) {
+    const stem = (job.originalFilename ?? "video").replace(/\.[^.]*$/, "") || "video";
+    const url = (key: string, ext: string) =>
+      services.storage.createDownloadUrl(key, {
+        expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
+        baseUrl: options.baseUrl,
+        downloadName: `${stem}.captioned.${ext}`,
+      });
+    const [videoUrl, srtUrl, vttUrl] = await Promise.all([
+      url(job.outputVideoKey, "mp4"),
+      url(job.outputSrtKey, "srt"),
+      url(job.outputVttKey, "vtt"),
+    ]);
+    result = {
+      videoUrl,
+      srtUrl,
+      vttUrl,
+      language: job.detectedLanguage,
+      cueCount: job.cueCount,
+      noSpeech: job.noSpeech,
+    };
+  }
+
+  return {
+    id: job.id,
+    status: job.status,
+    phase: job.phase,
+    progress: job.progress,
+    attempts: job.attempts,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    processingMs: job.processingMs,
+    input: {
+      key: job.inputKey,
+      filename: job.originalFilename,
+      size: job.inputSize === null ? null : Number(job.inputSize),
+      contentType: job.contentType,
+      durationSec: job.durationSec ?? probedDuration(job.errorDetail),
+    },
+    options: { language: jobOptions.language ?? null, burnIn: jobOptions.burnIn !== false },
+    result,
+    error: job.errorCode
+      ? {
+          code: job.errorCode,
+          message: job.errorMessage,
+          detail: options.withErrorDetail ? asRecord(job.errorDetail) : null,
+        }
+      : null,
+    timeline: job.events.map((event) => ({
+      id: String(event.id),
+      at: event.createdAt,
+      attempt: event.attempt,
+      type: event.type,
+      stage: event.stage,
+      message: event.message,
+      durationMs: event.durationMs,
+      detail: options.withErrorDetail && DETAIL_EVENT_TYPES.has(event.type) ? asRecord(event.data) : null,
+    })),
+    audit: job.audits.map((entry) => ({
+      id: String(entry.id),
+      at: entry.createdAt,
+      userEmail: entry.userEmail,
+      action: entry.action,
+      data: entry.data,
+    })),
+  };
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/** A job that failed after probing (e.g. TOO_LONG) has its media duration only in the error detail. */
+function probedDuration(detail: unknown): number | null {
+  const value = asRecord(detail)?.durationSec;
+  return typeof value === "number" ? value : null;
+}

@@ -1,0 +1,82 @@
+// `npm run user:create -- --email x@example.com --role ops [--password p | --generate-password] [--name "X Y"]`
+// Adds a console user, or updates an existing one's role, name and (if given) password. Without a password
+// a new user gets a generated one, printed once. Reads DATABASE_URL, else the database `npm start` uses.
+import { parseArgs } from "node:util";
+import { generatePassword, PasswordPolicyError } from "../lib/auth/passwords";
+import { isStaffRole, STAFF_ROLES } from "../lib/auth/roles";
+import { upsertUser } from "../lib/auth/users";
+import { createPrisma } from "../lib/db";
+import { postgresAnswers } from "./lib/services";
+
+const USAGE = `Usage: npm run user:create -- --email <email> --role <${STAFF_ROLES.join("|")}> [--password <password> | --generate-password] [--name <name>]
+  A new user without --password gets a generated password, printed once.
+  An existing user keeps its password unless --password or --generate-password is given.
+  Tip: a password typed on the command line stays in your shell history; prefer --generate-password.`;
+
+function fail(message: string): never {
+  console.error(`user:create: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+/** DATABASE_URL, or the local database `npm start` picks when nothing is configured (if it answers). */
+async function databaseUrl(): Promise<string> {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const candidates = [
+    `postgresql://${process.env.USER || "postgres"}@127.0.0.1:5432/captioner`,
+    "postgresql://postgres@127.0.0.1:5432/captioner",
+    // npm start's embedded Postgres, while it runs
+    "postgresql://captioner:captioner@127.0.0.1:5433/captioner",
+  ];
+  for (const url of candidates) if (await postgresAnswers(url)) return url;
+  fail("no database found: set DATABASE_URL, or run it while `npm start` is running.");
+}
+
+async function main() {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        email: { type: "string" },
+        role: { type: "string" },
+        password: { type: "string" },
+        "generate-password": { type: "boolean" },
+        name: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const email = typeof values.email === "string" ? values.email : fail("--email is required.");
+  const role = isStaffRole(values.role) ? values.role : fail(`--role must be one of ${STAFF_ROLES.join(", ")}.`);
+  if (values.password !== undefined && values["generate-password"]) {
+    fail("give either --password or --generate-password, not both.");
+  }
+
+  const db = createPrisma(await databaseUrl(), { max: 1 });
+  try {
+    const existing = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+    const generated = values["generate-password"] || (!existing && values.password === undefined);
+    const password = generated ? generatePassword() : (values.password as string | undefined);
+    const name = typeof values.name === "string" ? values.name : undefined;
+    const { user, created, passwordChanged } = await upsertUser(db, { email, role, password, name });
+    console.log(`${created ? "Created" : "Updated"} ${user.email} (role ${user.role}).`);
+    if (generated) console.log(`Password (shown only this once): ${password}`);
+    else if (!created) console.log(passwordChanged ? "Password changed." : "Password unchanged.");
+  } catch (error) {
+    if (error instanceof PasswordPolicyError) fail(error.message);
+    throw error;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`user:create: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,177 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upsertUser } from "../../lib/auth/users";
+import { submitJob, uploadFile, waitForJob } from "../support/api-client";
+import { makeSpeechVideo } from "../support/make-media";
+import { type Stack, startStack } from "../support/stack";
+import { makeJobRow } from "./staff-sessions";
+
+// The console in a real browser (Debian's Chromium driven by playwright-core): an admin signs in, finds
+// a job that really failed by its error code, reads the error, retries it and watches it complete; support
+// reads the same error but has no retry button, and the API refuses it too.
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const ARTIFACTS = path.join(ROOT, "test-results", "admin");
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
+const SCRIPT = "The quarterly report is ready for review on the shared drive.";
+
+let stack: Stack;
+let browser: Browser;
+let failedJob: string;
+let decoyJob: string;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([
+    startStack({ worker: false }),
+    chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS }),
+    mkdir(ARTIFACTS, { recursive: true }),
+  ]);
+  await upsertUser(stack.db, { email: "admin@console.test", role: "admin", password: "admin-password-1" });
+  await upsertUser(stack.db, { email: "support@console.test", role: "support", password: "support-password-1" });
+
+  // A job that fails for real: a worker that refuses anything over 1 s of media (TOO_LONG, permanent).
+  const clip = await makeSpeechVideo({ script: SCRIPT });
+  failedJob = await submitJob(stack.baseUrl, { key: await uploadFile(stack.baseUrl, clip.path) });
+  const strict = await stack.startWorker({ MAX_DURATION_SEC: "1" });
+  const failed = await waitForJob(stack.baseUrl, failedJob, { timeoutMs: 60_000 });
+  expect(failed.error?.code).toBe("TOO_LONG");
+  await strict.stop();
+  await stack.startWorker();
+  // Others the filter must leave out.
+  decoyJob = await makeJobRow(stack, "failed", { errorCode: "RENDER_FAILED", originalFilename: "decoy.mp4" });
+  await makeJobRow(stack, "completed");
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A fresh browser profile signed in through the sign-in page, starting from a console URL. */
+async function signedInPage(
+  email: string,
+  password: string,
+  start: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, baseURL: stack.baseUrl });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`${message.text()} ${message.location().url}`);
+  });
+
+  await page.goto(start);
+  // No session yet: the console sends the browser to sign in, and back here afterwards.
+  expect(new URL(page.url()).pathname).toBe("/signin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => url.pathname === start.split("?")[0]);
+  return { page, errors };
+}
+
+describe("admin console in a browser", () => {
+  it("support sees the error detail but cannot retry, and the retry route answers 403", async () => {
+    const { page, errors } = await signedInPage(
+      "support@console.test",
+      "support-password-1",
+      `/admin/jobs/${failedJob}`,
+    );
+    const panel = page.getByRole("region", { name: /Error TOO_LONG/ });
+    await expect(panel.textContent()).resolves.toContain("longer than the limit");
+    await expect(panel.textContent()).resolves.toContain("maxDurationSec");
+    expect(await page.getByRole("button", { name: "Retry job" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Audit log" }).count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "job-failed-support.png"), fullPage: true });
+    // (Checked before the refused fetch below, which Chromium logs as a failed resource load.)
+    expect(errors).toEqual([]);
+
+    // The browser itself sends the request (same origin, with its session cookie): refused by role.
+    const answer = await page.evaluate(async (id) => {
+      const res = await fetch(`/api/admin/jobs/${id}/retry`, { method: "POST" });
+      return { status: res.status, body: await res.json() };
+    }, failedJob);
+    expect(answer).toEqual({
+      status: 403,
+      body: { error: { code: "FORBIDDEN", message: "The support role is not allowed to do this." } },
+    });
+    expect((await stack.db.job.findUniqueOrThrow({ where: { id: failedJob } })).status).toBe("failed");
+    await page.context().close();
+  });
+
+  it("admin finds the failed job by its error code, reads the error, retries it and sees it complete", async () => {
+    const { page, errors } = await signedInPage("admin@console.test", "admin-password-1", "/admin");
+    await expect(page.getByRole("heading", { name: "Latest failures" }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, "overview.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "Jobs", exact: true }).click();
+    await page.waitForURL("**/admin/jobs");
+    await page.getByLabel("Error code").selectOption("TOO_LONG");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL((url) => url.searchParams.get("code") === "TOO_LONG");
+    const rows = page.locator("table tbody tr");
+    expect(await rows.count()).toBe(1);
+    await expect(page.getByRole("link", { name: decoyJob }).count()).resolves.toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "jobs-filtered.png"), fullPage: true });
+
+    await page.getByRole("link", { name: failedJob }).click();
+    await page.waitForURL(`**/admin/jobs/${failedJob}`);
+    const panel = page.getByRole("region", { name: /Error TOO_LONG/ });
+    await expect(panel.textContent()).resolves.toContain("maxDurationSec");
+    await page.screenshot({ path: path.join(ARTIFACTS, "job-failed-admin.png"), fullPage: true });
+
+    await page.getByRole("button", { name: "Retry job" }).click();
+    const confirm = page.getByRole("button", { name: "Yes, retry" });
+    // The confirmation takes the focus, so a keyboard user answers it straight away.
+    await expect(confirm.evaluate((button) => button === document.activeElement)).resolves.toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, "job-retry-confirm.png") });
+    await confirm.click();
+    // The page refreshes itself while the job runs; the result player appears when it completes.
+    const video = page.locator("video");
+    await video.waitFor({ timeout: 90_000 });
+    await expect(page.locator("h1 .adm-badge").textContent()).resolves.toBe("Completed");
+    expect(await page.getByRole("region", { name: /Error/ }).count()).toBe(0);
+    expect(await video.locator('track[kind="captions"]').count()).toBe(1);
+    const vttUrl = await video.locator("track").getAttribute("src");
+    const vtt = await page.evaluate(async (url) => (await fetch(url ?? "")).text(), vttUrl);
+    expect(vtt).toMatch(/^WEBVTT/);
+    expect(vtt.toLowerCase()).toContain("report");
+    await expect(page.getByRole("link", { name: "Download MP4" }).isVisible()).resolves.toBe(true);
+    // The timeline keeps the old error; the audit trail names who retried.
+    await expect(page.locator('tr[data-event="failed"]').textContent()).resolves.toContain("TOO_LONG");
+    await expect(page.getByRole("region", { name: "Admin actions" }).textContent()).resolves.toContain(
+      "admin@console.test",
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, "job-completed-after-retry.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("reads well at phone width", async () => {
+    const { page, errors } = await signedInPage("admin@console.test", "admin-password-1", "/admin/jobs", {
+      width: 360,
+      height: 780,
+    });
+    // Nothing but the table's own scroller is wider than the screen.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "jobs-360.png"), fullPage: true });
+    await page.goto(`/admin/jobs/${failedJob}`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "job-360.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
