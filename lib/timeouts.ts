@@ -23,6 +23,8 @@ export const TIMEOUTS = {
   renderPerMediaSecondMs: 6_000,
   /** Redis/Postgres health checks. */
   healthCheckMs: 2_000,
+  /** The app's proxy to the queue dashboard: until response headers arrive (bodies then stream freely). */
+  queueBoardProxyMs: 15_000,
 } as const;
 
 /** A stage limit for media of `durationSec` seconds: floor + per-second share. */

@@ -1,0 +1,33 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { captionJobPayload, createCaptionQueue } from "../lib/job-contract";
+
+// Every queue the board shows and /metrics reports, in one list: a queue the project adds later goes here.
+
+export interface BoardQueue {
+  queue: Queue;
+  /** What the board says about the queue. */
+  description: string;
+  /**
+   * Our job id (the Postgres row) behind a BullMQ job's data, or null. Set for queues whose jobs have a
+   * row that the worker checks: a retry from the board must reset that row too (dashboard/retry-sync.ts).
+   */
+  rowIdOf?: (data: unknown) => string | null;
+  /** The console page of the job behind a BullMQ job's data (linked from the board's job view). */
+  consoleUrlOf?: (data: unknown) => string | null;
+}
+
+export function createBoardQueues(connection: Redis, prefix: string): BoardQueue[] {
+  const captionRowId = (data: unknown) => captionJobPayload.safeParse(data).data?.jobId ?? null;
+  return [
+    {
+      queue: createCaptionQueue(connection, prefix),
+      description: "Caption jobs: one per uploaded video (job data is the console's job id).",
+      rowIdOf: captionRowId,
+      consoleUrlOf: (data) => {
+        const id = captionRowId(data);
+        return id ? `/admin/jobs/${id}` : null;
+      },
+    },
+  ];
+}
