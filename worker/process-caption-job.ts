@@ -57,8 +57,9 @@ export async function processCaptionJob(
   const maxAttempts = job.opts.attempts ?? 1;
   const options = captionJobOptionsSchema.parse(row.options ?? {});
   const startedAt = new Date();
-  await deps.db.job.update({
-    where: { id: jobId },
+  // Guarded: a cancel that lands between the read above and this write must win.
+  const claimed = await deps.db.job.updateMany({
+    where: { id: jobId, status: { in: ["queued", "processing"] } },
     data: {
       status: "processing",
       phase: "downloading",
@@ -68,16 +69,21 @@ export async function processCaptionJob(
       errorCode: null,
       errorMessage: null,
       errorDetail: undefined,
-      events: {
-        create: {
-          attempt,
-          type: "started",
-          message:
-            attempt > 1
-              ? `Attempt ${attempt} of ${maxAttempts} (progress restarts)`
-              : `Attempt ${attempt} of ${maxAttempts}`,
-        },
-      },
+    },
+  });
+  if (claimed.count === 0) {
+    log.info("job was canceled before it started; skipping");
+    return { skipped: "canceled" };
+  }
+  await deps.db.jobEvent.create({
+    data: {
+      jobId,
+      attempt,
+      type: "started",
+      message:
+        attempt > 1
+          ? `Attempt ${attempt} of ${maxAttempts} (progress restarts)`
+          : `Attempt ${attempt} of ${maxAttempts}`,
     },
   });
 
@@ -87,12 +93,13 @@ export async function processCaptionJob(
   try {
     const base = deps.settings.tmpDir ?? tmpdir();
     await mkdir(base, { recursive: true });
-    workDir = await mkdtemp(path.join(base, "captioner-job-"));
+    const dir = await mkdtemp(path.join(base, "captioner-job-"));
+    workDir = dir;
     const input = await run.stage("downloading", (report) =>
       downloadInput(deps.storage, {
         key: row.inputKey,
         size: row.inputSize === null ? null : Number(row.inputSize),
-        workDir,
+        workDir: dir,
         signal,
         report,
       }),
@@ -104,13 +111,13 @@ export async function processCaptionJob(
     let transcript: Transcript;
     if (media.hasAudio) {
       const wav = await run.stage("extracting_audio", (report) =>
-        extractAudio({ file: input, workDir, durationSec: media.durationSec, signal, report }),
+        extractAudio({ file: input, workDir: dir, durationSec: media.durationSec, signal, report }),
       );
       transcript = await run.stage("transcribing", (report) =>
         deps.transcriber.transcribe({
           wavPath: wav,
           durationSec: media.durationSec,
-          workDir,
+          workDir: dir,
           language: options.language,
           signal,
           onProgress: report,
@@ -129,8 +136,8 @@ export async function processCaptionJob(
       });
     }
 
-    const captions = await run.stage("building_captions", () => writeCaptions(transcript, workDir));
-    const output = path.join(workDir, "output.mp4");
+    const captions = await run.stage("building_captions", () => writeCaptions(transcript, dir));
+    const output = path.join(dir, "output.mp4");
     const mode = await run.stage("rendering", (report) =>
       renderVideo({
         file: input,
@@ -238,8 +245,9 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
 
   if (reason instanceof CancelRequested) {
     // The admin action already wrote `canceled`; make sure the row says so and stop retries.
+    // Only a row still "processing": if an admin already retried it (queued again), the new run stands.
     await db.job.updateMany({
-      where: { id: ctx.jobId, status: { in: ["processing", "queued"] } },
+      where: { id: ctx.jobId, status: "processing" },
       data: {
         status: "canceled",
         phase: null,

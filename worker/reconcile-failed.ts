@@ -30,5 +30,8 @@ export async function reconcileFailedJob(db: PrismaClient, job: Job<CaptionJobPa
   await db.jobEvent.create({
     data: { jobId, attempt: job.attemptsMade, type: "failed", message: `INTERNAL: ${error.message}`, data: detail },
   });
-  log.error({ jobId, err: error.message }, "BullMQ failed the job outside the processor (e.g. it stalled too often); marked failed");
+  log.error(
+    { jobId, err: error.message },
+    "BullMQ failed the job outside the processor (e.g. it stalled too often); marked failed",
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseProbe } from "./probe";
+import { describeLimit, parseProbe } from "./probe";
 
 describe("parseProbe", () => {
   it("reads duration, streams and codecs", () => {
@@ -42,5 +42,17 @@ describe("parseProbe", () => {
     expect(
       parseProbe(JSON.stringify({ streams: [{ codec_type: "video", codec_name: "h264" }] })).durationSec,
     ).toBeNaN();
+  });
+});
+
+describe("describeLimit", () => {
+  it.each([
+    [14_400, "4 hours"],
+    [3600, "1 hour"],
+    [5400, "90 minutes"],
+    [45, "45 seconds"],
+    [1, "1 second"],
+  ])("%s s → %s", (seconds, expected) => {
+    expect(describeLimit(seconds)).toBe(expected);
   });
 });

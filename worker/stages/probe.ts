@@ -83,11 +83,17 @@ export async function probeMedia(
     });
   }
   if (info.durationSec > options.maxDurationSec) {
-    const minutes = Math.round(options.maxDurationSec / 60);
     throw new JobError("TOO_LONG", {
-      message: `The video is longer than the limit of ${minutes} minutes.`,
+      message: `The video is longer than the limit of ${describeLimit(options.maxDurationSec)}.`,
       detail: { stage: "probing", durationSec: info.durationSec, maxDurationSec: options.maxDurationSec },
     });
   }
   return info;
+}
+
+/** "4 hours", "90 minutes", "45 seconds": the limit as a person would say it. */
+export function describeLimit(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
+  if (seconds >= 120) return `${Math.round(seconds / 60)} minutes`;
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
 }
