@@ -23,6 +23,7 @@ import { createBoards } from "./boards";
 import { metricsEndpoint } from "./metrics-endpoint";
 import type { BoardQueue } from "./queues";
 import { retrySync } from "./retry-sync";
+import { rowGuard } from "./row-guard";
 
 export interface DashboardDeps {
   env: DashboardEnv;
@@ -58,6 +59,7 @@ export function createDashboardApp(deps: DashboardDeps): Express {
     refuseCrossSiteWrites,
     refuseReadOnlyWrites,
     retrySync(deps),
+    rowGuard(deps.queues),
     (req: Request, res: Response, next: NextFunction) => {
       const board = boardCaller(res).access === "full" ? boards.admin : boards.ops;
       board(req, res, next);

@@ -267,6 +267,27 @@ describe("ops can look but not act", () => {
   });
 });
 
+describe("admins cannot desynchronise the queue from Postgres", () => {
+  test("emptying, obliterating, adding, repointing or removing unfinished jobs is refused (409) and changes nothing", async () => {
+    const before = await queueSnapshot();
+    const q = "api/queues/captions";
+    const writes = [
+      { method: "PUT", path: `${q}/empty` },
+      { method: "PUT", path: `${q}/obliterate`, body: { force: true } },
+      { method: "POST", path: `${q}/add`, body: { name: "caption", data: { jobId: failedA }, options: {} } },
+      { method: "PATCH", path: `${q}/${waiting}/update-data`, body: { jobData: { jobId: failedB } } },
+      { method: "PUT", path: `${q}/clean/waiting` },
+      { method: "PUT", path: `${q}/${waiting}/clean` },
+    ];
+    for (const write of writes) {
+      const res = await send(board(stack.dashboardUrl, write.path), write, { cookie: admin.cookie });
+      expect(res.status, `${write.method} ${write.path}`).toBe(409);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("USE_THE_CONSOLE");
+    }
+    expect(await queueSnapshot()).toEqual(before);
+  });
+});
+
 describe("admins retry from the board and Postgres follows", () => {
   test("a cross-site write is refused even for an admin", async () => {
     const res = await send(
