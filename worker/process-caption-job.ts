@@ -4,8 +4,9 @@ import path from "node:path";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
 import type { PrismaClient } from "../lib/db";
-import { JOB_ERRORS, JobError } from "../lib/error-codes";
+import { JobError } from "../lib/error-codes";
 import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
+import { canceledState } from "../lib/jobs/job-states";
 import type { Storage } from "../lib/storage";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { JobRun } from "./job-run";
@@ -248,13 +249,7 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
     // Only a row still "processing": if an admin already retried it (queued again), the new run stands.
     await db.job.updateMany({
       where: { id: ctx.jobId, status: "processing" },
-      data: {
-        status: "canceled",
-        phase: null,
-        finishedAt: new Date(),
-        errorCode: "CANCELED",
-        errorMessage: JOB_ERRORS.CANCELED.message,
-      },
+      data: canceledState(),
     });
     await db.jobEvent.create({
       data: {

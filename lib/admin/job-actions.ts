@@ -1,11 +1,11 @@
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import type { PrismaClient } from "../db";
-import { JOB_ERRORS } from "../error-codes";
 import { Prisma } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
 import { cancelChannel } from "../jobs/cancel-channel";
 import { enqueueCaptionJob, QueueUnavailableError, queueJobId } from "../jobs/enqueue";
+import { canceledState, FRESH_QUEUED_STATE } from "../jobs/job-states";
 import { logger } from "../logger";
 import { type JobFilter, jobFilterQuery } from "./job-filters";
 import { failedJobIds } from "./job-list";
@@ -79,16 +79,7 @@ export async function retryJob(
     // Guarded by the status we read: of two admins retrying at once, one wins and the other gets 409.
     const reset = await tx.job.updateMany({
       where: { id, status: job.status },
-      data: {
-        status: "queued",
-        phase: null,
-        progress: 0,
-        errorCode: null,
-        errorMessage: null,
-        errorDetail: Prisma.DbNull,
-        startedAt: null,
-        finishedAt: null,
-      },
+      data: FRESH_QUEUED_STATE,
     });
     if (reset.count === 0) throw new ApiError("INVALID_STATE", "The job changed meanwhile; reload the page.");
     const run = (await runsSoFar(tx, id)) + 1;
@@ -180,13 +171,7 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
   await db.$transaction(async (tx) => {
     const canceled = await tx.job.updateMany({
       where: { id, status: job.status },
-      data: {
-        status: "canceled",
-        phase: null,
-        finishedAt: new Date(),
-        errorCode: "CANCELED",
-        errorMessage: JOB_ERRORS.CANCELED.message,
-      },
+      data: canceledState(),
     });
     if (canceled.count === 0) throw new ApiError("INVALID_STATE", "The job changed meanwhile; reload the page.");
     await tx.jobEvent.create({

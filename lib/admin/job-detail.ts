@@ -1,6 +1,7 @@
 import type { AppServices } from "../app-services";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
+import { outputDownloadUrls } from "../video/output-urls";
 
 export interface TimelineEntry {
   id: string;
@@ -74,23 +75,13 @@ export async function getJobDetail(
 
   const jobOptions = (job.options ?? {}) as { language?: string; burnIn?: boolean };
   let result: JobDetail["result"] = null;
-  if (job.status === "completed" && job.outputVideoKey && job.outputSrtKey && job.outputVttKey) {
-    const stem = (job.originalFilename ?? "video").replace(/\.[^.]*$/, "") || "video";
-    const url = (key: string, ext: string) =>
-      services.storage.createDownloadUrl(key, {
-        expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
-        baseUrl: options.baseUrl,
-        downloadName: `${stem}.captioned.${ext}`,
-      });
-    const [videoUrl, srtUrl, vttUrl] = await Promise.all([
-      url(job.outputVideoKey, "mp4"),
-      url(job.outputSrtKey, "srt"),
-      url(job.outputVttKey, "vtt"),
-    ]);
+  const urls = await outputDownloadUrls(services.storage, job, {
+    baseUrl: options.baseUrl,
+    expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
+  });
+  if (urls) {
     result = {
-      videoUrl,
-      srtUrl,
-      vttUrl,
+      ...urls,
       language: job.detectedLanguage,
       cueCount: job.cueCount,
       noSpeech: job.noSpeech,

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "../db";
-import { Prisma } from "../generated/prisma/client";
+import { FRESH_QUEUED_STATE } from "./job-states";
 
 // An admin retry puts a failed or canceled job back to `queued` in Postgres BEFORE the queue sees it
 // again: the worker skips any job whose row is completed/failed/canceled (duplicate deliveries must not
@@ -40,16 +40,7 @@ export async function resetJobsForRetry(
     // One statement with a status guard: a row a worker is finishing right now is either reset or not, never half.
     const reset = await tx.job.updateManyAndReturn({
       where: { id: { in: unique }, status: { in: [...RETRYABLE_STATUSES] } },
-      data: {
-        status: "queued",
-        phase: null,
-        progress: 0,
-        errorCode: null,
-        errorMessage: null,
-        errorDetail: Prisma.DbNull,
-        startedAt: null,
-        finishedAt: null,
-      },
+      data: FRESH_QUEUED_STATE,
       select: { id: true },
     });
     if (reset.length === 0) return [];

@@ -2,6 +2,7 @@ import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import { JOB_ID_PATTERN } from "../ids";
+import { outputDownloadUrls } from "./output-urls";
 
 export interface PublicJob {
   id: string;
@@ -34,29 +35,18 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
   const job = await services.db.job.findUnique({ where: { id } });
   if (!job) throw new ApiError("JOB_NOT_FOUND", "No job with this id.");
 
-  let result: PublicJob["result"] = null;
-  if (job.status === "completed" && job.outputVideoKey && job.outputSrtKey && job.outputVttKey) {
-    const baseUrl = services.env.APP_URL ?? origin;
-    const expiresInSec = services.env.DOWNLOAD_URL_TTL_SEC;
-    const stem = (job.originalFilename ?? "video").replace(/\.[^.]*$/, "") || "video";
-    const url = (key: string, ext: string) =>
-      services.storage.createDownloadUrl(key, { expiresInSec, baseUrl, downloadName: `${stem}.captioned.${ext}` });
-    const [videoUrl, srtUrl, vttUrl] = await Promise.all([
-      url(job.outputVideoKey, "mp4"),
-      url(job.outputSrtKey, "srt"),
-      url(job.outputVttKey, "vtt"),
-    ]);
-    const options = job.options as { burnIn?: boolean };
-    result = {
-      videoUrl,
-      srtUrl,
-      vttUrl,
-      durationSec: job.durationSec,
-      language: job.detectedLanguage,
-      burnIn: options.burnIn !== false,
-      noSpeech: job.noSpeech,
-    };
-  }
+  const urls = await outputDownloadUrls(services.storage, job, {
+    baseUrl: services.env.APP_URL ?? origin,
+    expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
+  });
+  const options = job.options as { burnIn?: boolean };
+  const result: PublicJob["result"] = urls && {
+    ...urls,
+    durationSec: job.durationSec,
+    language: job.detectedLanguage,
+    burnIn: options.burnIn !== false,
+    noSpeech: job.noSpeech,
+  };
 
   return {
     id: job.id,

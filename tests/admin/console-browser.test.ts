@@ -1,9 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertUser } from "../../lib/auth/users";
 import { submitJob, uploadFile, waitForJob } from "../support/api-client";
+import { launchChromium } from "../support/browser";
 import { makeSpeechVideo } from "../support/make-media";
 import { type Stack, startStack } from "../support/stack";
 import { makeJobRow } from "./staff-sessions";
@@ -14,15 +15,6 @@ import { makeJobRow } from "./staff-sessions";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-results", "admin");
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-];
 const SCRIPT = "The quarterly report is ready for review on the shared drive.";
 
 let stack: Stack;
@@ -33,7 +25,7 @@ let decoyJob: string;
 beforeAll(async () => {
   [stack, browser] = await Promise.all([
     startStack({ worker: false }),
-    chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS }),
+    launchChromium(),
     mkdir(ARTIFACTS, { recursive: true }),
   ]);
   await upsertUser(stack.db, { email: "admin@console.test", role: "admin", password: "admin-password-1" });

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSrt, parseVtt } from "../../lib/captions";
-import { makeSpeechVideo, makeTextFileAsMp4, runTool } from "../support/make-media";
+import { makeSpeechVideo, makeTextFileAsMp4 } from "../support/make-media";
+import { probeStreams } from "../support/media-checks";
 import { freePort, type Stack, startStack } from "../support/stack";
 import { wordErrorRate } from "../support/wer";
 
@@ -70,19 +71,6 @@ function runCli(
   });
 }
 
-async function probe(file: string) {
-  const { stdout } = await runTool(
-    "ffprobe",
-    ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
-    30_000,
-  );
-  const data = JSON.parse(stdout) as {
-    format: { duration: string };
-    streams: { codec_type: string; codec_name: string }[];
-  };
-  return { durationSec: Number(data.format.duration), streams: data.streams.map((s) => s.codec_type) };
-}
-
 describe("npm run caption", () => {
   it("captions a spoken video: saves the MP4 (with a subtitle track for --soft), SRT and VTT", async () => {
     const clip = await makeSpeechVideo({ script: SCRIPT, out: path.join(workDir, "in", "weekly update.mp4") });
@@ -101,8 +89,8 @@ describe("npm run caption", () => {
     expect(run.stderr).toMatch(/^Processed .* 100%/m);
     expect(run.stderr).not.toContain("\r");
 
-    const video = await probe(path.join(outDir, names[0] ?? ""));
-    expect(video.streams).toEqual(expect.arrayContaining(["video", "audio", "subtitle"]));
+    const video = await probeStreams(path.join(outDir, names[0] ?? ""));
+    expect(video.streams.map((s) => s.type)).toEqual(expect.arrayContaining(["video", "audio", "subtitle"]));
     expect(Math.abs(video.durationSec - clip.durationSec)).toBeLessThan(0.5);
 
     const srt = await readFile(path.join(outDir, names[1] ?? ""), "utf8");

@@ -1,8 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { submitJob, uploadFile } from "../support/api-client";
+import { launchChromium } from "../support/browser";
 import { makeSilentVideo } from "../support/make-media";
 import { type Stack, startStack } from "../support/stack";
 import { createStaff, type StaffMember, waitForDashboard } from "./staff";
@@ -25,18 +26,7 @@ beforeAll(async () => {
   const clip = await makeSilentVideo({ durationSec: 1 });
   for (let i = 0; i < BACKLOG; i += 1)
     await submitJob(stack.baseUrl, { key: await uploadFile(stack.baseUrl, clip.path) });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser";
 import { makeAudioOnly, makeSilentVideo, makeSpeechVideo } from "../support/make-media";
 import { type Stack, startStack } from "../support/stack";
 import { wordErrorRate } from "../support/wer";
@@ -13,15 +14,6 @@ import { wordErrorRate } from "../support/wer";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-results", "e2e");
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-];
 const SCRIPT =
   "Good morning and welcome to the weekly update. The new studio opens next month, and every team will move in by the summer. Please bring your questions to the meeting on Friday.";
 /** Small enough that the "too large" refusal can be tested with a 6 MiB buffer. */
@@ -38,7 +30,7 @@ let pageErrors: string[];
 beforeAll(async () => {
   [stack, browser, workDir] = await Promise.all([
     startStack({ env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) }, workerEnv: { TRANSCRIBER: "pocketsphinx" } }),
-    chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS }),
+    launchChromium(),
     mkdtemp(path.join(tmpdir(), "captioner-e2e-")),
     mkdir(ARTIFACTS, { recursive: true }),
   ]);
