@@ -113,7 +113,7 @@ async function waitForHttp(url: string, timeoutMs: number) {
 async function shutdown(code: number) {
   if (shuttingDown) return;
   shuttingDown = true;
-  log("Stopping…");
+  log("Stopping… running jobs may take a while to finish; press Ctrl-C again to force.");
   for (const child of children) child.kill("SIGTERM");
   // The worker lets running jobs finish up to its own deadline; give it that long, then force.
   const deadline = setTimeout(() => {
@@ -125,7 +125,13 @@ async function shutdown(code: number) {
   process.exit(code);
 }
 
-process.on("SIGINT", () => void shutdown(0));
+process.on("SIGINT", () => {
+  if (!shuttingDown) return void shutdown(0);
+  // A second Ctrl-C: stop now. Unfinished jobs stay in the queue and are picked up again at the next start.
+  log("Forcing stop.");
+  for (const child of children) child.kill("SIGKILL");
+  void Promise.all(stops.map((stop) => stop().catch(() => {}))).then(() => process.exit(130));
+});
 process.on("SIGTERM", () => void shutdown(0));
 
 main().catch(async (error: Error) => {

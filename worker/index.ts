@@ -1,5 +1,7 @@
 // The worker process: takes caption jobs from BullMQ and runs them (worker/process-caption-job.ts).
+import { access, constants, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
 import { Worker } from "bullmq";
 import { createPrisma } from "../lib/db";
 import { exitOnEnvError } from "../lib/env/parse-env";
@@ -23,6 +25,11 @@ try {
 }
 
 const log = createLogger("worker", env.LOG_LEVEL);
+// Per-job temp dirs live here: an unwritable dir would fail every job, so say it once, at start.
+await ensureWritableDir(env.WORKER_TMP_DIR ?? tmpdir()).catch((error: Error) => {
+  console.error(`captioner: WORKER_TMP_DIR is not a writable directory: ${error.message}`);
+  process.exit(1);
+});
 const db = createPrisma(env.DATABASE_URL, { max: Math.max(4, env.WORKER_CONCURRENCY * 2) });
 const storage = createStorage(env.storage);
 const transcriber = createTranscriber({
@@ -201,3 +208,8 @@ log.info(
   },
   "worker ready",
 );
+
+async function ensureWritableDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await access(dir, constants.W_OK);
+}
