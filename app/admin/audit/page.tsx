@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AuditTable } from "@/components/admin/audit-table";
 import { listAuditLog } from "@/lib/admin/audit-log";
-import { auditActionLabel, formatDateTime } from "@/lib/admin/formatting";
 import { appServices } from "@/lib/app-services";
 import { JOB_ADMINS } from "@/lib/auth/roles";
 import { requireRole } from "@/lib/auth/session";
@@ -22,38 +22,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
       {entries.length === 0 ? (
         <p className="adm-muted">No admin action has been recorded yet.</p>
       ) : (
-        <div className="adm-table-wrap">
-          <table className="adm-table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Job</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td className="adm-nowrap">{formatDateTime(entry.at)}</td>
-                  <td>{entry.userEmail}</td>
-                  <td>{auditActionLabel(entry.action)}</td>
-                  <td>
-                    {entry.jobId ? (
-                      <Link className="adm-mono" href={`/admin/jobs/${entry.jobId}`}>
-                        {entry.jobId}
-                      </Link>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                  <td className="adm-mono">{entry.data ? JSON.stringify(entry.data) : ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <AuditTable entries={entries} showJob />
       )}
       {pageCount > 1 && (
         <nav className="adm-pagination" aria-label="Pages">

@@ -2,11 +2,12 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/admin/action-button";
+import { AuditTable } from "@/components/admin/audit-table";
 import { AutoRefresh } from "@/components/admin/auto-refresh";
 import { ErrorPanel } from "@/components/admin/error-panel";
 import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
-import { auditActionLabel, formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
+import { formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
 import { getJobDetail } from "@/lib/admin/job-detail";
 import { requestOrigin } from "@/lib/admin/request-origin";
 import { appServices } from "@/lib/app-services";
@@ -178,28 +179,7 @@ export default async function JobPage({ params }: { params: Params }) {
         {job.audit.length === 0 ? (
           <p className="adm-muted">No admin has acted on this job.</p>
         ) : (
-          <div className="adm-table-wrap">
-            <table className="adm-table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {job.audit.map((entry) => (
-                  <tr key={entry.id}>
-                    <td className="adm-nowrap">{formatDateTime(entry.at)}</td>
-                    <td>{entry.userEmail}</td>
-                    <td>{auditActionLabel(entry.action)}</td>
-                    <td className="adm-mono">{entry.data ? JSON.stringify(entry.data) : ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <AuditTable entries={job.audit} showJob={false} />
         )}
       </section>
     </>
