@@ -9,6 +9,20 @@ const nextConfig: NextConfig = {
   typescript: { ignoreBuildErrors: true },
   // forbidden() (HTTP 403 + app/admin/forbidden.tsx) for a signed-in staff member whose role may not open a page.
   experimental: { authInterrupts: true },
+  // Pages carry short-lived signed download URLs: keep them out of Referer headers sent elsewhere. Only
+  // our own pages may frame the app (the console frames the queue board).
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "same-origin" },
+          { key: "X-Frame-Options", value: "SAMEORIGIN" },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -71,6 +71,9 @@ export async function serveLocalDownload(services: AppServices, request: Request
     "Content-Type": info.contentType ?? "application/octet-stream",
     "Accept-Ranges": "bytes",
     "Cache-Control": "private, max-age=300",
+    // Files come from users: never let a browser sniff one into HTML or run anything from it on our origin.
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
   });
   if (params.name) {
     headers.set("Content-Disposition", `inline; filename="${params.name.replace(/["\\\r\n]/g, "_")}"`);
