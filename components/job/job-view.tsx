@@ -48,7 +48,7 @@ export function JobView({ initialJob }: { initialJob: PublicJob }) {
     wasFinal.current = final;
   }, [final]);
 
-  const label = jobStepLabel(job);
+  const label = jobStepLabel(job, job.options.burnIn);
   const started = Date.parse(job.startedAt ?? job.createdAt);
   const ended = job.finishedAt ? Date.parse(job.finishedAt) : now;
   const elapsed = ended !== null ? formatClock((ended - started) / 1000) : null;

@@ -10,10 +10,7 @@ const PHASE_LABELS: Record<string, string> = {
   retrying: "Hit a snag, trying again",
 };
 
-/**
- * `burnIn` is known to the CLI (its own flag) but not to the job page: the public job does not carry its
- * options until it completes, so the page gets a wording that fits both.
- */
+/** The step a job is at, in words; `burnIn` (from the job's options) picks the rendering wording. */
 export function jobStepLabel(job: { status: string; phase: string | null }, burnIn?: boolean): string {
   switch (job.status) {
     case "queued":

@@ -14,6 +14,8 @@ export interface PublicJob {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
+  options: { language: string | null; burnIn: boolean };
   result: {
     videoUrl: string;
     srtUrl: string;
@@ -39,7 +41,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: services.env.APP_URL ?? origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const options = job.options as { burnIn?: boolean };
+  const options = job.options as { language?: string; burnIn?: boolean };
   const result: PublicJob["result"] = urls && {
     ...urls,
     durationSec: job.durationSec,
@@ -58,6 +60,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
+    options: { language: options.language ?? null, burnIn: options.burnIn !== false },
     result,
   };
 }

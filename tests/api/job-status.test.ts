@@ -32,6 +32,7 @@ const PUBLIC_JOB_FIELDS = [
   "error",
   "finishedAt",
   "id",
+  "options",
   "phase",
   "progress",
   "result",
