@@ -28,10 +28,11 @@ export const RUNTIME_REQUIREMENTS: Requirement[] = [
   },
 ];
 
-/** Extra packages the test suite uses: flite makes speech with a known script, Chromium runs browser tests. */
+/** Extra packages the test suite uses: flite speaks test scripts, Chromium runs browser tests, docker-compose checks the compose files. */
 export const TEST_REQUIREMENTS: Requirement[] = [
   { check: { bin: "flite" }, aptPackage: "flite", why: "speaks test scripts" },
   { check: { bin: "chromium" }, aptPackage: "chromium", why: "browser tests" },
+  { check: { bin: "docker-compose" }, aptPackage: "docker-compose", why: "validating docker-compose.yml offline" },
 ];
 
 function onPath(bin: string): boolean {
