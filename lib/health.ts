@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "./db";
 import { whenReady } from "./redis";
-import { TIMEOUTS } from "./timeouts";
+import { TIMEOUTS, withTimeout } from "./timeouts";
 
 export interface HealthReport {
   ok: boolean;
@@ -10,17 +10,8 @@ export interface HealthReport {
 
 async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; latencyMs?: number; error?: string }> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${TIMEOUTS.healthCheckMs} ms`)),
-          TIMEOUTS.healthCheckMs,
-        );
-      }),
-    ]);
+    await withTimeout(check(), TIMEOUTS.healthCheckMs);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
     // Only the first line: driver errors can carry connection strings further down.
@@ -30,8 +21,6 @@ async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; late
         .split("\n")[0]
         ?.replace(/\/\/[^@\s]*@/g, "//"),
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

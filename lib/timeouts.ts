@@ -31,3 +31,12 @@ export const TIMEOUTS = {
 export function scaledTimeout(floorMs: number, perSecondMs: number, durationSec: number): number {
   return Math.round(floorMs + perSecondMs * Math.max(0, durationSec));
 }
+
+/** Rejects with "no answer within N ms" when `promise` takes longer; the timer never outlives the race. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what = "no answer"): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

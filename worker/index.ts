@@ -11,7 +11,7 @@ import { cancelChannel } from "../lib/jobs/cancel-channel";
 import { createLogger } from "../lib/logger";
 import { createWorkerConnection } from "../lib/redis";
 import { createStorage } from "../lib/storage";
-import { TIMEOUTS } from "../lib/timeouts";
+import { TIMEOUTS, withTimeout } from "../lib/timeouts";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { processCaptionJob } from "./process-caption-job";
 import { reconcileFailedJob } from "./reconcile-failed";
@@ -187,14 +187,6 @@ function startHealthServer(port: number): Server | undefined {
   server.on("error", (error) => log.error({ err: error.message, port }, "health server failed to listen"));
   server.listen(port);
   return server;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 void worker.run();

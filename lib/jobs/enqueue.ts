@@ -1,5 +1,6 @@
 import type { Queue } from "bullmq";
 import { CAPTION_JOB_NAME, type CaptionJobPayload } from "../job-contract";
+import { withTimeout } from "../timeouts";
 
 /** How long a request waits for Redis before answering 503: Redis answers in ~1 ms when it is up. */
 const ENQUEUE_TIMEOUT_MS = 3_000;
@@ -16,23 +17,17 @@ export class QueueUnavailableError extends Error {
  * add of the same run is a no-op while an admin retry (a new run) gets a fresh queue entry.
  */
 export async function enqueueCaptionJob(queue: Queue<CaptionJobPayload>, jobId: string, run = 0): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)),
-      ENQUEUE_TIMEOUT_MS,
-    );
-  });
   try {
-    const add = async () => {
-      await queue.waitUntilReady();
-      await queue.add(CAPTION_JOB_NAME, { jobId }, { jobId: queueJobId(jobId, run) });
-    };
-    await Promise.race([add(), timeout]);
+    await withTimeout(
+      (async () => {
+        await queue.waitUntilReady();
+        await queue.add(CAPTION_JOB_NAME, { jobId }, { jobId: queueJobId(jobId, run) });
+      })(),
+      ENQUEUE_TIMEOUT_MS,
+      "no answer from Redis",
+    );
   } catch (error) {
     throw new QueueUnavailableError(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
