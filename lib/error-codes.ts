@@ -11,6 +11,10 @@ export const JOB_ERRORS = {
     retryable: false,
     message: "The speech service refused the audio (for example quota or authentication).",
   },
+  LANGUAGE_UNSUPPORTED: {
+    retryable: false,
+    message: "Speech in the requested language cannot be recognised here; choose automatic detection or English.",
+  },
   RENDER_FAILED: { retryable: true, message: "Rendering the captions into the video failed." },
   STORAGE_ERROR: { retryable: true, message: "Storage was unavailable." },
   TIMEOUT: { retryable: true, message: "A processing stage took longer than its limit." },

@@ -25,7 +25,11 @@ export function JobFailure({ jobId, status, error }: JobFailureProps) {
       </p>
       <h3 className={styles.nextTitle}>What you can do</h3>
       <ul className={styles.nextSteps}>
-        {fileProblem ? (
+        {code === "LANGUAGE_UNSUPPORTED" ? (
+          <li>
+            <a href="/">Upload it again</a> with the spoken language set to “Detect automatically” or English.
+          </li>
+        ) : fileProblem ? (
           <li>
             Check that the file plays on your computer, then <a href="/">try another file</a>.
           </li>

@@ -7,6 +7,7 @@ import { leftoverTempDirs } from "../support/assert-captioned";
 import {
   makeAudioOnly,
   makeSilentVideo,
+  makeSpeechVideo,
   makeTextFileAsMp4,
   makeTruncatedMp4,
   makeVideoWithoutAudio,
@@ -56,6 +57,19 @@ describe("bad inputs fail at once with a clear code", () => {
     expect(row.attempts).toBe(1);
     expect(row.outputVideoKey).toBeNull();
     expect((row.errorDetail as { stage?: string }).stage).toMatch(/probing|extracting_audio|rendering/);
+  });
+});
+
+describe("a language the offline recogniser does not know", () => {
+  it("fails at once with LANGUAGE_UNSUPPORTED instead of captioning German as English", async () => {
+    const clip = await makeSpeechVideo({ script: "Thank you very much for coming today." });
+    const job = await captionFile(stack.baseUrl, clip.path, { language: "de", timeoutMs: 60_000 });
+    expect(job.status).toBe("failed");
+    expect(job.error?.code).toBe("LANGUAGE_UNSUPPORTED");
+    expect(job.options).toEqual({ language: "de", burnIn: true });
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.attempts).toBe(1);
+    expect((row.errorDetail as { stage?: string }).stage).toBe("transcribing");
   });
 });
 

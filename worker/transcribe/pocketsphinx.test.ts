@@ -152,13 +152,18 @@ describe("PocketsphinxTranscriber (real pocketsphinx_continuous)", () => {
     expect(transcript).toMatchObject({ empty: true, words: [], segments: [] });
   });
 
-  it("still transcribes (as English) when another language was asked for", async () => {
+  it("refuses another explicitly requested language at once (LANGUAGE_UNSUPPORTED), and takes en as English", async () => {
     const speech = await makeSpeechWav({ script: "Thank you very much." });
-    const transcript = await new PocketsphinxTranscriber().transcribe(
-      inputFor(speech.path, speech.durationSec, { language: "de" }),
+    const error = await new PocketsphinxTranscriber()
+      .transcribe(inputFor(speech.path, speech.durationSec, { language: "de" }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobError);
+    expect(error).toMatchObject({ code: "LANGUAGE_UNSUPPORTED", retryable: false, detail: { requested: "de" } });
+    const english = await new PocketsphinxTranscriber().transcribe(
+      inputFor(speech.path, speech.durationSec, { language: "en" }),
     );
-    expect(transcript.language).toBe("en");
-    expect(transcript.words.length).toBeGreaterThan(0);
+    expect(english.language).toBe("en");
+    expect(english.words.length).toBeGreaterThan(0);
   });
 
   it("fails retryably with the recogniser's own error for a file it cannot read", async () => {

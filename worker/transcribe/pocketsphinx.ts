@@ -106,11 +106,16 @@ export class PocketsphinxTranscriber implements Transcriber {
   }
 
   /**
-   * Only the bundled US English model exists. A job that asked for another language is still
-   * transcribed (as English) rather than failed: the local backend is the fallback when no API is
-   * configured, and a permanent failure would leave the user with nothing. The transcript says "en".
+   * Only the bundled US English model exists. A job that explicitly asked for another language fails at
+   * once with LANGUAGE_UNSUPPORTED: English recognition of French speech yields confident nonsense, and
+   * captions that look real but are wrong are worse than a clear refusal. "auto" is taken as English.
    */
   async transcribe(input: TranscribeInput): Promise<Transcript> {
+    if (input.language && input.language !== "en") {
+      throw new JobError("LANGUAGE_UNSUPPORTED", {
+        detail: { backend: POCKETSPHINX_BACKEND, requested: input.language, available: ["en"] },
+      });
+    }
     const words: Word[] = [];
     const progress = monotonicProgress(input.onProgress, input.durationSec);
     await this.run(input, (line) => {
