@@ -2,12 +2,15 @@ import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { newUploadKey } from "../storage";
+import { createMultipartUpload } from "./multipart-upload";
 
 export const uploadRequestSchema = z
   .object({
     filename: z.string().trim().min(1).max(255),
     contentType: z.string().trim().toLowerCase().max(100),
     size: z.number().int().positive(),
+    /** true: upload in parts; "auto": in parts above MULTIPART_THRESHOLD (what the page and the CLI send). */
+    multipart: z.union([z.boolean(), z.literal("auto")]).optional(),
   })
   .strict();
 
@@ -16,7 +19,10 @@ export function isVideoContentType(contentType: string): boolean {
   return /^video\/[a-z0-9.+-]+$/.test(contentType) || contentType === "application/mp4";
 }
 
-/** Validates an upload request and hands out a signed, expiring, size-bound PUT URL. */
+/**
+ * Validates an upload request and hands out a signed, expiring, size-bound PUT URL — or, for a multipart
+ * upload, a plan with a URL per part (lib/video/multipart-upload.ts).
+ */
 export async function createUpload(services: AppServices, body: unknown, origin: string) {
   const input = uploadRequestSchema.parse(body);
   if (!isVideoContentType(input.contentType)) {
@@ -29,6 +35,9 @@ export async function createUpload(services: AppServices, body: unknown, origin:
     });
   }
   const key = newUploadKey(input.filename);
+  const multipart =
+    input.multipart === true || (input.multipart === "auto" && input.size > services.env.MULTIPART_THRESHOLD);
+  if (multipart) return createMultipartUpload(services, { ...input, key }, origin);
   const ticket = await services.storage.createUploadUrl(key, {
     contentType: input.contentType,
     size: input.size,
