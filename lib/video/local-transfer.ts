@@ -94,6 +94,15 @@ export async function receiveLocalPart(services: AppServices, request: Request):
     if (error instanceof PartSizeError) {
       throw new ApiError("PART_SIZE_MISMATCH", `Part ${params.part} must be exactly ${size} bytes.`);
     }
+    // The client went away mid-body (a dropped link, a closed tab): nothing was stored, and the part is
+    // simply sent again. A client error, not a server fault to log as one.
+    if (
+      request.signal.aborted ||
+      (error as NodeJS.ErrnoException)?.code === "ECONNRESET" ||
+      (error as Error)?.message === "aborted"
+    ) {
+      throw new ApiError("UPLOAD_INCOMPLETE", `The connection closed before part ${params.part} was complete.`);
+    }
     throw error;
   }
 }
