@@ -206,6 +206,36 @@ describe("admin console in a browser", () => {
     await page.context().close();
   });
 
+  it("the jobs list fits 1440 px and shows new jobs and status changes without a reload", async () => {
+    const { page, errors } = await signedInPage("admin@console.test", "admin-password-1", "/admin/jobs", {
+      width: 1440,
+      height: 900,
+    });
+    // Every column is on screen: the table needs no horizontal scroll at this width.
+    const wrap = page.locator(".adm-table-wrap");
+    expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    // Times read as "… ago", with the exact time on hover.
+    const created = page.locator("tbody tr time").first();
+    await expect(created.textContent()).resolves.toMatch(/ago|just now/);
+    await expect(created.getAttribute("title")).resolves.toMatch(/UTC/);
+
+    const fresh = await makeJobRow(stack, "queued", { originalFilename: "arrives-live.mp4" });
+    const row = page.locator("tbody tr", { has: page.getByRole("link", { name: fresh }) });
+    await row.waitFor({ timeout: 20_000 });
+    await expect(row.textContent()).resolves.toContain("Queued");
+    await stack.db.job.update({
+      where: { id: fresh },
+      data: { status: "processing", phase: "rendering", progress: 61 },
+    });
+    await page.waitForFunction(
+      (id) => document.querySelector(`a[href="/admin/jobs/${id}"]`)?.closest("tr")?.textContent?.includes("61%"),
+      fresh,
+      { timeout: 20_000 },
+    );
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it("reads well at phone width", async () => {
     const { page, errors } = await signedInPage("admin@console.test", "admin-password-1", "/admin/jobs", {
       width: 360,
