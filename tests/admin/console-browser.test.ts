@@ -202,6 +202,23 @@ describe("admin console in a browser", () => {
     await expect(page.getByRole("region", { name: "Summary" }).textContent()).resolves.toContain(
       "Processing time1 min 05 s",
     );
+
+    // The audit log reads as sentences, filters by action, and never breaks a job id across lines.
+    await page.goto("/admin/audit");
+    await expect(page.locator("tbody").textContent()).resolves.toContain(
+      `admin@console.test canceled job ${queued} while it was queued.`,
+    );
+    await page.getByLabel("Action").selectOption("job.cancel");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL((url) => url.searchParams.get("action") === "job.cancel");
+    const actions = await page
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action")));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(["job.cancel"]));
+    await page.setViewportSize({ width: 360, height: 780 });
+    const link = page.getByRole("link", { name: queued });
+    expect(await link.evaluate((a) => a.getClientRects().length)).toBe(1);
     expect(errors).toEqual([]);
     await page.context().close();
   });
