@@ -8,7 +8,7 @@
 
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -381,9 +381,39 @@ function apiSignal(parent: AbortSignal): AbortSignal {
 async function caption(options: Options, signal: AbortSignal, onJob: (id: string) => void): Promise<string[]> {
   const info = await stat(options.file).catch(() => null);
   if (!info?.isFile()) throw new CliError(`cannot read ${options.file}: no such file.`);
-  await mkdir(options.outDir, { recursive: true }).catch((error: Error) => {
+  // Made before the upload so a bad --out fails at once, and taken away again if the job does not complete:
+  // a failed run leaves no empty folder behind.
+  const created = await mkdir(options.outDir, { recursive: true }).catch((error: Error) => {
     throw new CliError(`cannot create the output folder ${options.outDir}: ${error.message}`);
   });
+  try {
+    return await captionInto(options, info, signal, onJob);
+  } catch (error) {
+    if (created) await removeEmptyFolders(options.outDir, created);
+    throw error;
+  }
+}
+
+/** rmdir from `deepest` up to and including `top`, stopping at the first folder that is not empty. */
+async function removeEmptyFolders(deepest: string, top: string): Promise<void> {
+  for (let dir = deepest; ; dir = path.dirname(dir)) {
+    if (
+      !(await rmdir(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    if (dir === top || path.dirname(dir) === dir) return;
+  }
+}
+
+async function captionInto(
+  options: Options,
+  info: { size: number; mtimeMs: number },
+  signal: AbortSignal,
+  onJob: (id: string) => void,
+): Promise<string[]> {
   const name = path.basename(options.file);
   const stem = name.replace(/\.[^.]*$/, "") || name;
   const progress = new ProgressLine();

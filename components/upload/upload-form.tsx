@@ -12,6 +12,7 @@ import {
   waitForNetwork,
   xhrPartSender,
 } from "@/lib/client/put-with-progress";
+import { rememberJob } from "@/lib/client/recent-jobs";
 import { savedUploadFor } from "@/lib/client/saved-uploads";
 import { TransferMeter, type TransferStats } from "@/lib/client/transfer-meter";
 import { ApiRequestError, newIdempotencyKey, startProcessing } from "@/lib/client/video-api";
@@ -131,6 +132,7 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
       const body = JSON.stringify({ key, language, burnIn });
       if (attempt.current?.body !== body) attempt.current = { body, idempotencyKey: newIdempotencyKey() };
       const job = await startProcessing("", key, { language, burnIn }, attempt.current.idempotencyKey);
+      rememberJob({ id: job.id, filename: picked.file.name, at: new Date().toISOString() });
       router.push(`/jobs/${encodeURIComponent(job.id)}`);
     } catch (caught) {
       submitting.current = false;

@@ -49,6 +49,16 @@ export class ApiRequestError extends Error {
  */
 export function requestUpload(
   baseUrl: string,
+  file: { filename: string; contentType: string; size: number },
+  signal?: AbortSignal,
+): Promise<UploadTicket>;
+export function requestUpload(
+  baseUrl: string,
+  file: { filename: string; contentType: string; size: number; multipart: boolean | "auto" },
+  signal?: AbortSignal,
+): Promise<UploadTicket | UploadPlan>;
+export function requestUpload(
+  baseUrl: string,
   file: { filename: string; contentType: string; size: number; multipart?: boolean | "auto" },
   signal?: AbortSignal,
 ): Promise<UploadTicket | UploadPlan> {
