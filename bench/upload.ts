@@ -3,7 +3,7 @@
 // one-way latency and 50 Mbit/s per connection, which is how most uplinks behave (a per-flow cap, not a
 // shared pipe). Storage is s3rver behind the proxy, driven through the s3 driver's presigned URLs (the same
 // URLs the page and the CLI get), with the CLI's own part sender. Prints both times and their ratio.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { filePartSender } from "../lib/client/file-part-sender";
 import { S3Storage } from "../lib/storage";
+import { hashStream } from "../tests/storage/seeded-bytes";
 import { startS3Server } from "../tests/support/s3-server";
 import { startThrottleProxy } from "../tests/support/throttle-proxy";
 
@@ -89,9 +90,10 @@ async function main() {
       if (info?.size !== size) throw new Error(`assembled ${info?.size} bytes, expected ${size}`);
     });
     // Both uploads must have stored exactly the file: a fast wrong answer is no answer.
-    const expected = await sha256(createReadStream(file));
+    const expected = (await hashStream(createReadStream(file))).sha256;
     for (const key of ["uploads/bench/single.mp4", "uploads/bench/parts.mp4"]) {
-      if ((await sha256(await storage.getStream(key))) !== expected) throw new Error(`${key} differs from the file`);
+      if ((await hashStream(await storage.getStream(key))).sha256 !== expected)
+        throw new Error(`${key} differs from the file`);
     }
 
     const link = `${LINK.latencyMs} ms, ${(LINK.bytesPerSec * 8) / 1e6} Mbit/s per connection`;
@@ -108,12 +110,6 @@ async function main() {
     await s3.stop();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function sha256(stream: AsyncIterable<unknown>): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 await main();

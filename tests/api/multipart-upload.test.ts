@@ -9,6 +9,7 @@ import type { AppServices } from "../../lib/app-services";
 import { appEnv } from "../../lib/env/app-env";
 import { LocalStorage, MultipartNotFoundError, S3Storage, type Storage } from "../../lib/storage";
 import { sweepUploadPlans } from "../../lib/video/multipart-upload";
+import { hashStream } from "../storage/seeded-bytes";
 import { submitJob, waitForJob } from "../support/api-client";
 import { assertCaptionedOutput } from "../support/assert-captioned";
 import { makeBulkySpeechVideo } from "../support/make-media";
@@ -142,9 +143,7 @@ describe.each(drivers)("multipart upload, $name", (driver) => {
   }
 
   async function sha256Of(key: string): Promise<string> {
-    const hash = createHash("sha256");
-    for await (const chunk of await under.storage.getStream(key)) hash.update(chunk as Buffer);
-    return hash.digest("hex");
+    return (await hashStream(await under.storage.getStream(key))).sha256;
   }
 
   /** Nothing under uploads/ until completed: process answers 404 INPUT_NOT_FOUND and the storage has no object. */
@@ -194,9 +193,7 @@ describe.each(drivers)("multipart upload, $name", (driver) => {
     // Completing again (the first answer was lost) gives the same answer and changes nothing.
     expect((await complete(plan, parts)).status).toBe(200);
     expect(await under.storage.head(plan.key)).toMatchObject({ size, contentType: "video/mp4" });
-    const original = createHash("sha256");
-    for await (const chunk of createReadStream(video.path)) original.update(chunk as Buffer);
-    expect(await sha256Of(plan.key)).toBe(original.digest("hex"));
+    expect(await sha256Of(plan.key)).toBe((await hashStream(createReadStream(video.path))).sha256);
 
     const jobId = await submitJob(stack.baseUrl, { key: plan.key, language: "en", burnIn: false });
     const job = await waitForJob(stack.baseUrl, jobId, { timeoutMs: 180_000 });

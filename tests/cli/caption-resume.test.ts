@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSrt } from "../../lib/captions";
 import { LocalStorage } from "../../lib/storage";
 import { showServerLogOnFailure } from "../api/api-http";
+import { hashStream } from "../storage/seeded-bytes";
 import { fileSize, makeBulkySpeechVideo } from "../support/make-media";
 import { runCli } from "../support/run-cli";
 import { type Stack, startStack } from "../support/stack";
@@ -84,7 +84,9 @@ describe("npm run caption, a large file", () => {
     expect(existsSync(stateFile)).toBe(false);
     const job = await stack.db.job.findFirstOrThrow({ orderBy: { createdAt: "desc" } });
     const storage = new LocalStorage(stack.dataDir, stack.env.STORAGE_SIGNING_SECRET ?? "");
-    expect(await sha256(await storage.getStream(job.inputKey))).toBe(await sha256(createReadStream(video.path)));
+    expect((await hashStream(await storage.getStream(job.inputKey))).sha256).toBe(
+      (await hashStream(createReadStream(video.path))).sha256,
+    );
     const srt = await readFile(path.join(outDir, "all hands.captioned.srt"), "utf8");
     const heard = parseSrt(srt)
       .flatMap((cue) => cue.lines)
@@ -92,9 +94,3 @@ describe("npm run caption, a large file", () => {
     expect(wordErrorRate(SCRIPT, heard), heard).toBeLessThanOrEqual(0.15);
   }, 300_000);
 });
-
-async function sha256(stream: AsyncIterable<unknown>): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}

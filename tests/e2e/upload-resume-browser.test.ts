@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LocalStorage } from "../../lib/storage";
 import { showServerLogOnFailure } from "../api/api-http";
+import { hashStream } from "../storage/seeded-bytes";
 import { launchChromium } from "../support/browser";
 import { type Stack, startStack, waitFor } from "../support/stack";
 import { startThrottleProxy, type ThrottleProxy } from "../support/throttle-proxy";
@@ -107,12 +108,9 @@ async function pickFile(page: Page) {
 /** The uploaded object's bytes equal the file's: nothing lost, nothing doubled. */
 async function expectStoredWhole(key: string) {
   const storage = new LocalStorage(stack.dataDir, stack.env.STORAGE_SIGNING_SECRET ?? "");
-  const hash = async (stream: AsyncIterable<unknown>) => {
-    const h = createHash("sha256");
-    for await (const chunk of stream) h.update(chunk as Buffer);
-    return h.digest("hex");
-  };
-  expect(await hash(await storage.getStream(key))).toBe(await hash(createReadStream(bigFile)));
+  expect((await hashStream(await storage.getStream(key))).sha256).toBe(
+    (await hashStream(createReadStream(bigFile))).sha256,
+  );
 }
 
 async function jobKey(page: Page): Promise<string> {
