@@ -151,8 +151,9 @@ export class LocalStorage implements Storage {
   }
 }
 
+/** The links' origin from lib/public-origin.ts; "" (no usable Host) makes them relative to the caller's page. */
 function requireBase(baseUrl: string | undefined): string {
-  if (!baseUrl) throw new Error("the local storage driver needs a base URL (APP_URL or the request's origin)");
+  if (baseUrl === undefined) throw new Error("the local storage driver needs a base URL (see lib/public-origin.ts)");
   return baseUrl.replace(/\/+$/, "");
 }
 
