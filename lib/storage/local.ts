@@ -157,6 +157,8 @@ function requireBase(baseUrl: string | undefined): string {
   return baseUrl.replace(/\/+$/, "");
 }
 
+/** ENOTDIR too: a key naming a path under an existing file (`uploads/x/clip.mp4/more`) is simply absent. */
 function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException)?.code === "ENOENT";
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }
