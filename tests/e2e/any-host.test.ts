@@ -59,6 +59,7 @@ async function openAt(origin: string): Promise<Watched> {
   page.on("request", (request) => {
     if (request.url().startsWith("http")) requests.push(`${request.method()} ${request.url()}`);
   });
+  // Chromium reports Content-Security-Policy violations as console errors: they land here too.
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console: ${message.text()}`);
   });
@@ -118,7 +119,11 @@ async function playVideo(page: Page) {
     if (video.error) return { error: video.error.code, readyState: video.readyState, played: false };
     video.muted = true;
     await video.play();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Playback advances once the decoder has frames; on a loaded machine that can take a while.
+    const deadline = Date.now() + 10_000;
+    while (video.currentTime === 0 && !video.error && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const played = video.currentTime > 0;
     video.pause();
     return { error: null, readyState: video.readyState, played };
