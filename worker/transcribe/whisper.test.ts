@@ -101,11 +101,18 @@ describe("whisper backend with the generated test model (real binding, real audi
         },
       }),
     );
+    // SIGKILL is sent synchronously inside abort(); what follows (the exit reaching this process) waits on
+    // this event loop, which a machine shared with other test runs can starve for seconds. Measure that
+    // starvation alongside, so the bound is on the cancel path, not on the machine's load.
+    const lag = eventLoopLag();
     await expect(pending).rejects.toBe(reason);
     const tookMs = performance.now() - abortedAt;
+    const lagMs = lag.stop();
     expect(abortedAt).toBeGreaterThan(0);
-    console.log(`whisper cancel: rejected ${tookMs.toFixed(0)} ms after abort`);
-    expect(tookMs).toBeLessThan(1000);
+    console.log(
+      `whisper cancel: rejected ${tookMs.toFixed(0)} ms after abort (worst event-loop lag ${lagMs.toFixed(0)} ms)`,
+    );
+    expect(tookMs - lagMs).toBeLessThan(1000);
     // The child carries the WAV path in its argv; after the rejection nothing with it is running.
     expect(runningWith(speech.path)).toEqual([]);
   });
@@ -231,6 +238,23 @@ describe("wordsFromTokens", () => {
     ]);
   });
 });
+
+/** Worst lateness of a 20 ms timer from now until stop(): how long this process's event loop was starved. */
+function eventLoopLag(): { stop: () => number } {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 20);
+    last = now;
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(worst, performance.now() - last - 20, 0);
+    },
+  };
+}
 
 /** Processes whose command line mentions `needle` (the test's unique WAV path). */
 function runningWith(needle: string): string[] {
