@@ -1,7 +1,13 @@
 import { OpenAITranscriber } from "./openai";
 import { PocketsphinxTranscriber } from "./pocketsphinx";
 import type { Transcriber } from "./types";
-import { DEFAULT_MODEL_DIR, findWhisperModel, readWhisperModelInfo, WhisperTranscriber } from "./whisper";
+import {
+  DEFAULT_MODEL_DIR,
+  findWhisperModel,
+  readWhisperModelInfo,
+  WhisperTranscriber,
+  whisperUnavailableReason,
+} from "./whisper";
 
 export type { TranscribeInput, Transcriber, Transcript } from "./types";
 
@@ -38,7 +44,9 @@ export function chooseTranscriber(config: TranscriberConfig): TranscriberChoice 
   }
   const location = config.whisperModelPath ?? DEFAULT_MODEL_DIR;
   const variable = config.whisperModelPath ? "WHISPER_MODEL_PATH" : "the default model directory";
-  if (wanted === "whisper" || wanted === "auto") {
+  const unavailable = whisperUnavailableReason();
+  if (wanted === "whisper" && unavailable) throw new Error(`TRANSCRIBER=whisper cannot run here: ${unavailable}.`);
+  if (wanted === "whisper" || (wanted === "auto" && !unavailable)) {
     const modelPath = findWhisperModel(location);
     if (modelPath) {
       const model = readWhisperModelInfo(modelPath);
@@ -62,7 +70,9 @@ export function chooseTranscriber(config: TranscriberConfig): TranscriberChoice 
     reason:
       wanted === "pocketsphinx"
         ? "TRANSCRIBER=pocketsphinx"
-        : `TRANSCRIBER=auto, no OPENAI_API_KEY and no Whisper model at ${location} (${variable}): offline English recogniser`,
+        : unavailable
+          ? `TRANSCRIBER=auto, no OPENAI_API_KEY, and local Whisper cannot run here (${unavailable}): offline English recogniser`
+          : `TRANSCRIBER=auto, no OPENAI_API_KEY and no Whisper model at ${location} (${variable}): offline English recogniser`,
   };
 }
 

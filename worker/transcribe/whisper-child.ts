@@ -5,7 +5,12 @@
 // starting with WHISPER_LINE_PREFIX followed by JSON, so anything else the native code prints is ignored.
 
 import { createRequire } from "node:module";
-import { WHISPER_LINE_PREFIX, type WhisperChildMessage, type WhisperChildRequest } from "./whisper-protocol";
+import {
+  WHISPER_LINE_PREFIX,
+  WHISPER_NATIVE_PACKAGE,
+  type WhisperChildMessage,
+  type WhisperChildRequest,
+} from "./whisper-protocol";
 
 /** The part of @fugood/node-whisper-linux-x64's native API (whisper.node 1.1) this backend uses. */
 interface NativeWhisperContext {
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? "{}") as WhisperChildRequest;
   let native: NativeModule;
   try {
-    native = createRequire(import.meta.url)("@fugood/node-whisper-linux-x64") as NativeModule;
+    native = createRequire(import.meta.url)(WHISPER_NATIVE_PACKAGE) as NativeModule;
   } catch (error) {
     send({ type: "error", stage: "binding", message: messageOf(error) });
     process.exitCode = 2;

@@ -1,5 +1,8 @@
 // What worker/transcribe/whisper.ts and its child process (whisper-child.ts) say to each other.
 
+/** The prebuilt whisper.cpp module the child loads; published for Linux x64 (glibc) only. */
+export const WHISPER_NATIVE_PACKAGE = "@fugood/node-whisper-linux-x64";
+
 /** Marks the child's protocol lines on stdout; native code may print other lines there. */
 export const WHISPER_LINE_PREFIX = "@@whisper ";
 

@@ -9,7 +9,12 @@ import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
 import { runSubprocess, SubprocessError } from "../subprocess";
 import { groupWordsIntoSegments } from "./pocketsphinx";
 import type { TranscribeInput, Transcriber, Transcript } from "./types";
-import { WHISPER_LINE_PREFIX, type WhisperChildMessage, type WhisperChildRequest } from "./whisper-protocol";
+import {
+  WHISPER_LINE_PREFIX,
+  WHISPER_NATIVE_PACKAGE,
+  type WhisperChildMessage,
+  type WhisperChildRequest,
+} from "./whisper-protocol";
 
 // Local Whisper: whisper.cpp through the prebuilt native module of @fugood/whisper.node (see
 // docs/decisions.md), run in a child process per job (whisper-child.ts) so that cancel is a SIGKILL,
@@ -123,6 +128,15 @@ export interface WhisperOptions {
 }
 
 const CHILD_SCRIPT = fileURLToPath(new URL("./whisper-child.ts", import.meta.url));
+/** Why local Whisper cannot run on this machine, or null when its native module is installed. */
+export function whisperUnavailableReason(): string | null {
+  try {
+    createRequire(import.meta.url).resolve(WHISPER_NATIVE_PACKAGE);
+    return null;
+  } catch {
+    return `${WHISPER_NATIVE_PACKAGE} is not installed (it exists for Linux x64 only; this is ${process.platform}-${process.arch}, or npm ran with --omit=optional)`;
+  }
+}
 
 export class WhisperTranscriber implements Transcriber {
   readonly name = WHISPER_BACKEND;
@@ -219,7 +233,9 @@ export class WhisperTranscriber implements Transcriber {
       message:
         failure.stage === "transcribe"
           ? undefined
-          : "The speech recognition model could not be loaded; an administrator must fix the worker's model.",
+          : failure.stage === "load"
+            ? "The speech recognition model could not be loaded; an administrator must fix the worker's model."
+            : "Local speech recognition is not installed on this worker; an administrator must fix it.",
       detail: this.detail({ reason: `${failure.stage}-failed`, message: failure.message, stderrTail }),
     });
   }
