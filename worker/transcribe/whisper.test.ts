@@ -10,6 +10,7 @@ import { chooseTranscriber } from "./index";
 import type { TranscribeInput } from "./types";
 import {
   findWhisperModel,
+  parseChildLine,
   readWhisperModelInfo,
   WHISPER_LANGUAGES,
   WhisperTranscriber,
@@ -201,6 +202,15 @@ describe("choosing the backend at start", () => {
     await writeFile(path.join(dir, "ggml-tiny.bin"), Buffer.alloc(1000));
     await writeFile(path.join(dir, "ggml-large.bin.part"), Buffer.alloc(5000));
     expect(findWhisperModel(dir)).toBe(path.join(dir, "ggml-small.bin"));
+  });
+});
+
+describe("parseChildLine", () => {
+  it("reads protocol lines and ignores everything else the native code may print, even a cut-off line", () => {
+    expect(parseChildLine('@@whisper {"type":"progress","percent":50}')).toEqual({ type: "progress", percent: 50 });
+    expect(parseChildLine("whisper_full_with_state: progress = 50%")).toBeNull();
+    expect(parseChildLine('@@whisper {"type":"prog')).toBeNull();
+    expect(parseChildLine("@@whisper null")).toBeNull();
   });
 });
 

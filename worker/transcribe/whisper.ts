@@ -194,8 +194,8 @@ export class WhisperTranscriber implements Transcriber {
       const lines = (partial + chunk).split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) {
-        if (!line.startsWith(WHISPER_LINE_PREFIX)) continue;
-        const message = JSON.parse(line.slice(WHISPER_LINE_PREFIX.length)) as WhisperChildMessage;
+        const message = parseChildLine(line);
+        if (message === null) continue;
         if (message.type === "progress") progress.windows(message.percent);
         else if (message.type === "reached") progress.reached(message.ms / 1000);
         else if (message.type === "result") result = message;
@@ -277,6 +277,20 @@ export function wordsFromTokens(
   }
   flush();
   return words;
+}
+
+/**
+ * One protocol line from the child, or null for anything else on its stdout. Never throws: this runs in
+ * a stream handler, where an exception would take the whole worker down.
+ */
+export function parseChildLine(line: string): WhisperChildMessage | null {
+  if (!line.startsWith(WHISPER_LINE_PREFIX)) return null;
+  try {
+    const message = JSON.parse(line.slice(WHISPER_LINE_PREFIX.length)) as WhisperChildMessage | null;
+    return message && typeof message === "object" && typeof message.type === "string" ? message : null;
+  } catch {
+    return null;
+  }
 }
 
 /** whisper.cpp's marker for a window without speech: nothing to caption. */
