@@ -228,6 +228,9 @@ describe("admin console in a browser", () => {
       width: 1440,
       height: 900,
     });
+    // On a wide screen the filters are simply there, with no toggle.
+    await expect(page.getByLabel("Search").isVisible()).resolves.toBe(true);
+    await expect(page.locator("summary", { hasText: "Filters" }).isVisible()).resolves.toBe(false);
     // Every column is on screen: the table needs no horizontal scroll at this width.
     const wrap = page.locator(".adm-table-wrap");
     expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
@@ -258,11 +261,18 @@ describe("admin console in a browser", () => {
       width: 360,
       height: 780,
     });
+    // The filters fold away on a phone and open with one tap.
+    const search = page.getByLabel("Search");
+    await expect.poll(() => search.isVisible()).toBe(false);
+    await page.locator("summary", { hasText: "Filters" }).click();
+    await expect.poll(() => search.isVisible()).toBe(true);
+    await expect(page.title()).resolves.toBe("Jobs · Captioner admin");
     // Nothing but the table's own scroller is wider than the screen.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(ARTIFACTS, "jobs-360.png"), fullPage: true });
     await page.goto(`/admin/jobs/${failedJob}`);
+    await expect(page.title()).resolves.toBe(`Job ${failedJob} · Captioner admin`);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(ARTIFACTS, "job-360.png"), fullPage: true });
     expect(errors).toEqual([]);

@@ -265,6 +265,7 @@ describe("upload page → job page → captioned video", () => {
     await stack.db.job.create({ data: { id, status: "queued", inputKey: "uploads/x/waiting.mp4", options: {} } });
     const page = await openPage();
     await page.goto(`/jobs/${id}`);
+    await expect(page.title()).resolves.toBe(`Job ${id} · Captioner`);
     await expect
       .poll(() => page.getByTestId("queue-place").textContent())
       .toMatch(/^(Next|\d+(st|nd|rd|th)) in line\. You can leave this page and come back\.$/);

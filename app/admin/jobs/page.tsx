@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionButton } from "@/components/admin/action-button";
 import { AutoRefresh } from "@/components/admin/auto-refresh";
+import { CollapsibleFilters } from "@/components/admin/collapsible-filters";
 import { JobFilterForm } from "@/components/admin/job-filter-form";
 import { RelativeTime } from "@/components/admin/relative-time";
 import { StatusBadge } from "@/components/admin/status-badge";
@@ -63,7 +64,11 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
   return (
     <>
       <h1>Jobs</h1>
-      <JobFilterForm filter={filter} />
+      <CollapsibleFilters
+        active={[filter.q, filter.status, filter.code, filter.from, filter.to].filter(Boolean).length}
+      >
+        <JobFilterForm filter={filter} />
+      </CollapsibleFilters>
 
       <div className="adm-toolbar">
         <p role="status" style={{ margin: 0 }}>
