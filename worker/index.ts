@@ -15,7 +15,7 @@ import { TIMEOUTS, withTimeout } from "../lib/timeouts";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { processCaptionJob } from "./process-caption-job";
 import { reconcileFailedJob } from "./reconcile-failed";
-import { createTranscriber } from "./transcribe";
+import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
 
 let env: WorkerEnv;
 try {
@@ -32,13 +32,24 @@ await ensureWritableDir(env.WORKER_TMP_DIR ?? tmpdir()).catch((error: Error) => 
 });
 const db = createPrisma(env.DATABASE_URL, { max: Math.max(4, env.WORKER_CONCURRENCY * 2) });
 const storage = createStorage(env.storage);
-const transcriber = createTranscriber({
-  transcriber: env.TRANSCRIBER,
-  openaiApiKey: env.OPENAI_API_KEY,
-  openaiBaseUrl: env.OPENAI_BASE_URL,
-  openaiModel: env.OPENAI_MODEL,
-  openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
-});
+let choice: TranscriberChoice;
+try {
+  choice = chooseTranscriber({
+    transcriber: env.TRANSCRIBER,
+    openaiApiKey: env.OPENAI_API_KEY,
+    openaiBaseUrl: env.OPENAI_BASE_URL,
+    openaiModel: env.OPENAI_MODEL,
+    openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
+    whisperModelPath: env.WHISPER_MODEL_PATH,
+    whisperThreads: env.WHISPER_THREADS,
+  });
+} catch (error) {
+  // A missing key or model fails every job alike: say so once and do not start.
+  console.error(`captioner: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const { transcriber } = choice;
+log.info({ transcriber: transcriber.name, why: choice.reason }, "speech recognition backend chosen");
 
 /** Abort controllers of the jobs this process is running, by our job id. */
 const running = new Map<string, AbortController>();

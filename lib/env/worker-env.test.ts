@@ -51,7 +51,8 @@ describe("workerEnv: invalid environments", () => {
       ["WORKER_CONCURRENCY: must be a positive whole number"],
     ],
     ["TRANSCRIBER=openai without a key", { TRANSCRIBER: "openai" }, ["OPENAI_API_KEY is missing (TRANSCRIBER=openai)"]],
-    ["TRANSCRIBER unknown", { TRANSCRIBER: "whisper" }, ["TRANSCRIBER:", "pocketsphinx"]],
+    ["TRANSCRIBER unknown", { TRANSCRIBER: "vosk" }, ["TRANSCRIBER:", "whisper", "pocketsphinx"]],
+    ["WHISPER_THREADS zero", { WHISPER_THREADS: "0" }, ["WHISPER_THREADS: must be a positive whole number"]],
     [
       "OPENAI_BASE_URL not a URL",
       { OPENAI_API_KEY: "sk-test-key-0a1b", OPENAI_BASE_URL: "whisper.local:8080" },

@@ -13,14 +13,18 @@ export const workerEnvSchema = z
     ...storageEnvShape,
     /** Jobs this process runs at once. Each burn-in render uses ~1–2 cores, so size it to the machine. */
     WORKER_CONCURRENCY: fields.positiveInt.default(4),
-    /** auto = openai when OPENAI_API_KEY is set, else the offline recogniser (pocketsphinx). */
-    TRANSCRIBER: z.enum(["auto", "openai", "pocketsphinx"]).default("auto"),
+    /** auto = openai when OPENAI_API_KEY is set, else whisper when a model is present, else pocketsphinx. */
+    TRANSCRIBER: z.enum(["auto", "openai", "whisper", "pocketsphinx"]).default("auto"),
     OPENAI_API_KEY: z.string().min(1).optional(),
     /** Any OpenAI-compatible server (e.g. whisper.cpp's whisper-server). */
     OPENAI_BASE_URL: fields.httpUrl.optional(),
     OPENAI_MODEL: z.string().min(1).default("whisper-1"),
     /** Audio above this size is split into chunks (OpenAI's limit is 25 MB). */
     OPENAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(24 * 1024 * 1024),
+    /** A ggml Whisper model file (or a directory holding one); default .data/models. */
+    WHISPER_MODEL_PATH: z.string().min(1).optional(),
+    /** CPU threads of one Whisper run (default: all cores). */
+    WHISPER_THREADS: fields.positiveInt.optional(),
     /** Longer inputs fail at once with TOO_LONG. */
     MAX_DURATION_SEC: fields.positiveInt.default(4 * 3600),
     FFMPEG_PRESET: z
