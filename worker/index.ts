@@ -130,7 +130,7 @@ const heartbeat = setInterval(() => {
 }, HEARTBEAT_MS);
 heartbeat.unref();
 
-const health = startHealthServer(env.WORKER_HEALTH_PORT);
+const health = startHealthServer(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
 
 /** After the deadline, how long aborted jobs get to hand themselves back (kill children, update the row). */
 const HANDBACK_GRACE_MS = 15_000;
@@ -167,7 +167,7 @@ async function shutdown(signal: string) {
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
-function startHealthServer(port: number): Server | undefined {
+function startHealthServer(port: number, host: string): Server | undefined {
   if (port === 0) return undefined;
   const server = createServer(async (req, res) => {
     if (req.url === "/healthz") {
@@ -195,8 +195,8 @@ function startHealthServer(port: number): Server | undefined {
     }
     res.writeHead(404).end();
   });
-  server.on("error", (error) => log.error({ err: error.message, port }, "health server failed to listen"));
-  server.listen(port);
+  server.on("error", (error) => log.error({ err: error.message, host, port }, "health server failed to listen"));
+  server.listen(port, host);
   return server;
 }
 

@@ -1,7 +1,10 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { commonEnvShape } from "./common-env";
 import { alwaysCheck, fields, parseEnv } from "./parse-env";
 import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 
 // Every key here is listed in env.worker.example (a test keeps them in step).
 export const workerEnvSchema = z
@@ -32,6 +35,11 @@ export const workerEnvSchema = z
     WORKER_SHUTDOWN_TIMEOUT_MS: fields.positiveInt.default(120_000),
     /** /healthz (queue metrics are on the dashboard's /metrics); 0 disables the server. */
     WORKER_HEALTH_PORT: fields.intBetween(0, 65535).default(9464),
+    /** Where /healthz listens: loopback by default (the container's own health check); 0.0.0.0 to expose it. */
+    WORKER_HEALTH_HOST: z
+      .string()
+      .refine((v) => isIP(v) !== 0 || HOST_NAME.test(v), "must be an IP address or a host name")
+      .default("127.0.0.1"),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
   })
