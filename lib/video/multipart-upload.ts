@@ -54,13 +54,10 @@ function view(row: UploadPlan): PlanView {
   return { ...row, size: Number(row.size) };
 }
 
-function baseUrlOf(services: AppServices, origin: string): string {
-  return (services.env.APP_URL ?? origin).replace(/\/+$/, "");
-}
-
 /** What a client needs to send (or go on sending) the parts; `uploadedParts` are those the storage already has. */
 async function describePlan(services: AppServices, plan: PlanView, origin: string, uploaded: StoredPart[]) {
-  const base = baseUrlOf(services, origin);
+  // `origin` is the public origin (lib/public-origin.ts): the links below must work from the client's side.
+  const base = origin.replace(/\/+$/, "");
   const expiresInSec = Math.min(
     services.env.UPLOAD_URL_TTL_SEC,
     Math.max(1, Math.floor((plan.expiresAt.getTime() - Date.now()) / 1000)),
@@ -168,6 +165,9 @@ export async function getMultipartUpload(
   const uploaded = stored.filter((p) => p.size === expectedPartSize(plan, p.partNumber));
   return describePlan(services, plan, origin, uploaded);
 }
+
+/** A complete call lists every part (~60 bytes each): room for 10,000 parts, far above readJson's default. */
+export const COMPLETE_BODY_LIMIT_BYTES = MAX_PARTS * 100;
 
 export const completeRequestSchema = z
   .object({

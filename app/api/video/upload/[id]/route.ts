@@ -1,5 +1,6 @@
 import { withApiErrors } from "@/lib/api/errors";
 import { appServices } from "@/lib/app-services";
+import { publicOrigin } from "@/lib/public-origin";
 import { abortMultipartUpload, getMultipartUpload } from "@/lib/video/multipart-upload";
 
 export const runtime = "nodejs";
@@ -10,7 +11,8 @@ type Context = { params: Promise<{ id: string }> };
 /** GET /api/video/upload/{uploadId} → the parts already stored and fresh URLs for the rest (resume). */
 export const GET = withApiErrors(async (request: Request, { params }: Context) => {
   const { id } = await params;
-  return Response.json(await getMultipartUpload(appServices(), id, new URL(request.url).origin));
+  const services = appServices();
+  return Response.json(await getMultipartUpload(services, id, publicOrigin(request.headers, services.env)));
 });
 
 /** DELETE /api/video/upload/{uploadId} (the plan's abortUrl) → 204, the parts are freed. */
