@@ -86,7 +86,14 @@ async function watchJob(page: Page): Promise<{ values: number[]; texts: string[]
     const line = await text.textContent();
     if (line && texts.at(-1) !== line) texts.push(line);
     const heading = await page.locator("h1").textContent();
-    if (heading && !heading.startsWith("Captioning your video")) return { values, texts };
+    if (heading && !heading.startsWith("Captioning your video")) {
+      // The page can finish between the two reads above: read the bar and its text once more, after the heading.
+      const last = Number(await progress.getAttribute("aria-valuenow"));
+      if (values.at(-1) !== last) values.push(last);
+      const lastLine = await text.textContent();
+      if (lastLine && texts.at(-1) !== lastLine) texts.push(lastLine);
+      return { values, texts };
+    }
     await page.waitForTimeout(150);
   }
   throw new Error(`the job did not finish; progress seen: ${values.join(", ")}`);
