@@ -45,7 +45,9 @@ export async function forwardToDashboard(request: Request, dashboardUrl: string)
   // Ask for an uncompressed body: fetch would inflate it but keep Content-Encoding, and the browser
   // would then inflate it a second time. The app compresses its own responses.
   headers.set("accept-encoding", "identity");
-  headers.set("x-forwarded-host", incoming.host);
+  // The Host the browser sent, not request.url's (next start reports its own listen address there): the
+  // dashboard compares a write's Origin with it.
+  headers.set("x-forwarded-host", request.headers.get("host") ?? incoming.host);
   headers.set("x-forwarded-proto", incoming.protocol.replace(/:$/, ""));
 
   const timeout = new AbortController();
