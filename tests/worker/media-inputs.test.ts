@@ -4,6 +4,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QUEUE_BOARD_PATH } from "../../lib/queue-board";
+import { createStaff, type StaffMember, waitForDashboard } from "../dashboard/staff";
 import { captionFile, download } from "../support/api-client";
 import { type Container, makeContainerVideo } from "../support/make-media";
 import { probeStreams } from "../support/media-checks";
@@ -21,9 +23,14 @@ let secret: string;
 let httpServer: Server;
 let httpUrl: string;
 const httpRequests: string[] = [];
+/** Ids of the refused jobs, for the queue board check. */
+const refusedJobIds: string[] = [];
+let ops: StaffMember;
 
 beforeAll(async () => {
-  stack = await startStack({ workerEnv: { TRANSCRIBER: "pocketsphinx" } });
+  stack = await startStack({ dashboard: true, workerEnv: { TRANSCRIBER: "pocketsphinx" } });
+  await waitForDashboard(stack);
+  ops = await createStaff(stack, "ops");
   dir = await mkdtemp(path.join(tmpdir(), "captioner-media-inputs-"));
   secret = (await makeContainerVideo("ts", { out: path.join(dir, "secret.ts"), width: 160, height: 120, fps: 10 }))
     .path;
@@ -68,6 +75,7 @@ describe("uploads that point at other files or addresses", () => {
     const upload = path.join(dir, `${name.replace(/\W+/g, "-").slice(0, 40)}.mp4`);
     await writeFile(upload, body());
     const job = await captionFile(stack.baseUrl, upload, { timeoutMs: 60_000 });
+    refusedJobIds.push(job.id);
     expect(job.status).toBe("failed");
     expect(job.error?.code).toBe("INVALID_MEDIA");
     expect(job.error?.message).toMatch(/Playlists and files that point to other files/);
@@ -81,6 +89,21 @@ describe("uploads that point at other files or addresses", () => {
 
   it("never asked the http server for the playlist's segment", () => {
     expect(httpRequests).toEqual([]);
+  });
+
+  it("ops see why on the queue board, without stack traces or server paths", async () => {
+    expect(refusedJobIds.length).toBe(refused.length);
+    for (const id of refusedJobIds) {
+      const res = await fetch(`${stack.baseUrl}${QUEUE_BOARD_PATH}/api/queues/captions/${id}`, {
+        headers: { cookie: ops.cookie },
+      });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      const { job } = JSON.parse(text) as { job: { failedReason: string; stacktrace: string[] } };
+      expect(job.failedReason).toMatch(/^INVALID_MEDIA: Playlists and files that point to other files/);
+      expect(job.stacktrace).toEqual([]);
+      expect(text).not.toMatch(/\bat .*\(|\/worker\/|\/tmp\/|captioner-job-/);
+    }
   });
 });
 
