@@ -8,7 +8,8 @@ import { whenReady } from "../redis";
 import { TIMEOUTS } from "../timeouts";
 import { clientAddress } from "./client-address";
 import { isStaffRole, type StaffRole } from "./roles";
-import { SignInThrottled, signInThrottle } from "./sign-in-throttle";
+import { SignInThrottled } from "./sign-in-throttle";
+import { appSignInThrottle } from "./staff-accounts";
 import { checkCredentials, endSessions } from "./users";
 
 declare module "next-auth" {
@@ -61,8 +62,9 @@ export function authOptions(): AuthOptions {
           const email = credentials?.email ?? "";
           const password = credentials?.password ?? "";
           if (!email || !password) return null;
-          const { redis } = appServices();
-          const throttle = signInThrottle(redis, env.QUEUE_PREFIX);
+          const services = appServices();
+          const { redis } = services;
+          const throttle = appSignInThrottle(services);
           const address = clientAddress(req.headers ?? {}, env.TRUST_PROXY);
           let user: Awaited<ReturnType<typeof checkCredentials>>;
           try {

@@ -111,6 +111,42 @@ describe("throttled sign-in", () => {
   });
 });
 
+describe("unlock in the console", () => {
+  it("admins see the cool-down on the accounts page and lift it; ops may not; the audit log says who", async () => {
+    const locked = await createUser("console-locked@throttle.test", "support");
+    const admin = await createUser("console-admin@throttle.test", "admin");
+    await createUser("console-ops@throttle.test", "ops");
+    const client = from("192.0.2.40");
+    const adminCookie = (await signInAttempt(stack.baseUrl, admin.email, PASSWORD, client)).cookie ?? "";
+    const opsCookie = (await signInAttempt(stack.baseUrl, "console-ops@throttle.test", PASSWORD, client)).cookie ?? "";
+    for (let i = 0; i <= ACCOUNT_LIMIT.points; i++) {
+      await signInAttempt(stack.baseUrl, locked.email, `wrong-${i}`, client);
+    }
+    const page = await fetch(`${stack.baseUrl}/admin/users`, { headers: { cookie: adminCookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/console-locked@throttle.test.*Locked for 1[45] more min/s);
+    expect((await fetch(`${stack.baseUrl}/admin/users`, { headers: { cookie: opsCookie } })).status).toBe(403);
+
+    const unlock = (cookie: string, headers: Record<string, string> = { origin: stack.baseUrl }) =>
+      fetch(`${stack.baseUrl}/api/admin/users/${locked.id}/unlock`, {
+        method: "POST",
+        headers: { cookie, ...headers },
+      });
+    expect((await unlock(opsCookie)).status).toBe(403);
+    expect((await unlock(adminCookie, { origin: "https://evil.example" })).status).toBe(403);
+    expect((await signInAttempt(stack.baseUrl, locked.email, PASSWORD, client)).error).toMatch(/^SignInThrottled:/);
+
+    const done = await unlock(adminCookie);
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ email: locked.email });
+    expect((await signInAttempt(stack.baseUrl, locked.email, PASSWORD, client)).cookie).not.toBeNull();
+    const audit = await stack.db.auditLog.findFirstOrThrow({
+      where: { action: "user.unlock", userEmail: admin.email },
+    });
+    expect(audit.data).toMatchObject({ email: locked.email, via: "console" });
+  });
+});
+
 describe("password hashes", () => {
   it("a user with a bcrypt hash signs in, and the stored hash becomes argon2id", async () => {
     const legacy = await bcrypt.hash(PASSWORD, 10);

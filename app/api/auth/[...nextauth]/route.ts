@@ -18,7 +18,7 @@ async function handler(request: Request, context: Context): Promise<Response> {
     return await inSignInLine(run);
   } catch (error) {
     if (!(error instanceof SignInLineFull)) throw error;
-    return errorResponse(503, "SIGN_IN_BUSY", "Too many sign-ins at once; try again in a moment.");
+    return errorResponse(503, "SERVICE_UNAVAILABLE", "Too many sign-ins at once; try again in a moment.");
   }
 }
 
