@@ -61,8 +61,9 @@ export function refuseReadOnlyWrites(req: Request, res: Response, next: NextFunc
 /**
  * The same cross-site check as the console's routes (lib/auth/same-origin.ts): a write must carry
  * `Sec-Fetch-Site: same-origin` or, from clients that do not send it, an `Origin` of the page the board is
- * served on. That origin is the one the browser sees: the app's proxy passes it as X-Forwarded-Host/-Proto
- * (a browser cannot set those on a cross-site request); on the dashboard's own port it is the Host.
+ * served on. That origin is the one the browser sees: the app's proxy passes it as X-Forwarded-Host/-Proto,
+ * believed here (trustProxy) because the proxy in front of the dashboard is our own app and a browser cannot
+ * set those headers on a cross-site request; on the dashboard's own port it is the Host.
  */
 export function refuseCrossSiteWrites(req: Request, res: Response, next: NextFunction): void {
   if (READ_METHODS.has(req.method)) {
@@ -73,7 +74,7 @@ export function refuseCrossSiteWrites(req: Request, res: Response, next: NextFun
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  if (!isSameOriginRequest(headers, expectedOrigins(headers, []))) {
+  if (!isSameOriginRequest(headers, expectedOrigins(headers, [], true))) {
     refuse(res, 403, "CSRF", "Cross-site request refused: use the queue board in the admin console.");
     return;
   }

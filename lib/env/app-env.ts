@@ -9,7 +9,7 @@ export const appEnvSchema = z
   .object({
     ...commonEnvShape,
     ...storageEnvShape,
-    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's origin. */
+    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's Host. */
     APP_URL: fields.httpUrl.optional(),
     /** A reverse proxy in front of the app sets X-Forwarded-Host/-Proto; without it those headers are ignored. */
     TRUST_PROXY: fields.bool.default(false),
