@@ -33,6 +33,7 @@ async function main() {
 
     const wav = await extractAudio({
       file: input,
+      demuxer: media.demuxer,
       workDir: dir,
       durationSec: media.durationSec,
       signal,

@@ -31,6 +31,8 @@ export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;
  * - removeOnComplete/Fail: Postgres is the record; keep a day of completed and a week of failed
  *   jobs in Redis for the queue board, capped by count so Redis stays small.
  * - jobId = our job id: a duplicate add (e.g. a retried HTTP request) is a no-op in BullMQ.
+ * - stackTraceLimit 0: no stack traces in Redis. The queue board shows what BullMQ keeps, to ops too, and
+ *   a stack names files on the server; the worker's log has them (worker/queue-record.ts).
  */
 export function captionJobDefaults(attempts = 3): NonNullable<QueueOptions["defaultJobOptions"]> {
   return {
@@ -38,6 +40,7 @@ export function captionJobDefaults(attempts = 3): NonNullable<QueueOptions["defa
     backoff: { type: "exponential", delay: 10_000 },
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+    stackTraceLimit: 0,
   };
 }
 

@@ -32,7 +32,8 @@ describe("renderMode", () => {
     height: 240,
     videoCodec: "h264",
     audioCodec: "aac",
-    formatName: "mp4",
+    formatName: "mov,mp4,m4a,3gp,3g2,mj2",
+    demuxer: "mov",
   };
   it.each([
     { srtFile: "/tmp/c.srt", burnIn: true, media, expected: "burn-in" },

@@ -14,6 +14,7 @@ import { createStorage } from "../lib/storage";
 import { TIMEOUTS, withTimeout } from "../lib/timeouts";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { processCaptionJob } from "./process-caption-job";
+import { queueFacingError } from "./queue-record";
 import { reconcileFailedJob } from "./reconcile-failed";
 import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
 
@@ -79,6 +80,11 @@ const worker = new Worker<CaptionJobPayload>(
         token,
         controller.signal,
       );
+    } catch (error) {
+      // BullMQ keeps the message for the queue board: only public words go there (worker/queue-record.ts).
+      const facing = queueFacingError(error);
+      if (facing !== error) log.error({ jobId: job.data.jobId, err: error }, "attempt failed unexpectedly");
+      throw facing;
     } finally {
       running.delete(job.data.jobId);
     }

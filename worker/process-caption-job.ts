@@ -112,7 +112,14 @@ export async function processCaptionJob(
     let transcript: Transcript;
     if (media.hasAudio) {
       const wav = await run.stage("extracting_audio", (report) =>
-        extractAudio({ file: input, workDir: dir, durationSec: media.durationSec, signal, report }),
+        extractAudio({
+          file: input,
+          demuxer: media.demuxer,
+          workDir: dir,
+          durationSec: media.durationSec,
+          signal,
+          report,
+        }),
       );
       transcript = await run.stage("transcribing", (report) =>
         deps.transcriber.transcribe({

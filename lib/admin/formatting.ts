@@ -50,6 +50,7 @@ const AUDIT_LABELS: Record<string, string> = {
   "job.retry_refused": "Retry refused (queue unavailable)",
   "job.cancel": "Cancel",
   "job.bulk_retry": "Bulk retry",
+  "user.unlock": "Unlock sign-in",
 };
 
 /** `job.bulk_retry` → `Bulk retry`; unknown actions (another tool's) still read as words. */

@@ -1,5 +1,6 @@
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import type { StaffRole } from "../auth/roles";
 import type { PrismaClient } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
@@ -16,6 +17,8 @@ import { failedJobIds } from "./job-list";
 export interface Actor {
   id: string;
   email: string;
+  /** Decides what the bulk retry's search may look at (the same as the list the actor sees). */
+  role: StaffRole;
 }
 
 type Services = Pick<AppServices, "db" | "queue" | "redis" | "env">;
@@ -227,7 +230,7 @@ export interface BulkRetryResult {
 
 /** Retries the failed jobs matching the list's filter (oldest first, at most BULK_RETRY_LIMIT). */
 export async function retryFailedJobs(services: Services, actor: Actor, filter: JobFilter): Promise<BulkRetryResult> {
-  const { ids, matched } = await failedJobIds(services.db, filter, BULK_RETRY_LIMIT);
+  const { ids, matched } = await failedJobIds(services.db, filter, BULK_RETRY_LIMIT, actor.role);
   let retried = 0;
   let skipped = 0;
   let queueDown = false;

@@ -24,7 +24,10 @@ export interface JobFilter {
   from?: string;
   /** YYYY-MM-DD (UTC), inclusive. */
   to?: string;
-  /** Matches the job id, the filename, the error message or the error detail (case-insensitive). */
+  /**
+   * Matches the job id, the filename, the error code or message, and the error detail for roles that
+   * may read it (case-insensitive).
+   */
   q?: string;
   sort: JobSort;
   dir: "asc" | "desc";

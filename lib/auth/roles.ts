@@ -12,6 +12,8 @@ export const CONSOLE_READERS: readonly StaffRole[] = STAFF_ROLES;
 export const JOB_ADMINS: readonly StaffRole[] = ["admin"];
 /** Who may see an error's detail (stage, attempt, ffmpeg/ASR stderr tail). */
 export const ERROR_DETAIL_READERS: readonly StaffRole[] = ["admin", "support"];
+/** Who may see the staff accounts and lift a sign-in cool-down. */
+export const ACCOUNT_ADMINS: readonly StaffRole[] = ["admin"];
 /** Who may open the queue board (/admin/queues and the Bull Board server behind it). */
 export const QUEUE_BOARD_READERS: readonly StaffRole[] = ["admin", "ops"];
 

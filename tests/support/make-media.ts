@@ -108,6 +108,33 @@ export async function makeAudioOnly(
   return deliver(file, options.out);
 }
 
+// How each container is written from the silent H.264/AAC clip: copied where the container carries those
+// codecs, otherwise re-encoded to what that container usually holds.
+const CONTAINER_RECIPES = {
+  mp4: ["-c", "copy", "-f", "mp4"],
+  mov: ["-c", "copy", "-f", "mov"],
+  mkv: ["-c", "copy", "-f", "matroska"],
+  ts: ["-c", "copy", "-f", "mpegts"],
+  flv: ["-c", "copy", "-f", "flv"],
+  avi: ["-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame", "-b:a", "64k", "-f", "avi"],
+  webm: ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k", "-c:a", "libopus", "-f", "webm"],
+  ogv: ["-c:v", "libtheora", "-q:v", "5", "-c:a", "libvorbis", "-f", "ogg"],
+} as const;
+
+export type Container = keyof typeof CONTAINER_RECIPES;
+
+/** A short silent test-pattern video in `container` (file extension = the container's key). */
+export async function makeContainerVideo(
+  container: Container,
+  options: VideoShape & { durationSec?: number } = {},
+): Promise<MediaFile> {
+  const source = await makeSilentVideo({ ...options, out: undefined });
+  const file = await cached(`container-${container}`, { source: path.basename(source.path) }, container, (target) =>
+    runFfmpeg(["-i", source.path, ...CONTAINER_RECIPES[container], target]),
+  );
+  return deliver(file, options.out);
+}
+
 /**
  * A real MP4 cut to `fraction` of its bytes, like an interrupted upload. The default source is written
  * with +faststart, so the index (moov) survives and probing succeeds while decoding runs out of data.

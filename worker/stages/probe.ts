@@ -1,8 +1,10 @@
 import { JobError } from "../../lib/error-codes";
 import { TIMEOUTS } from "../../lib/timeouts";
+import { checkContainer, mediaInputArgs, refusedDemuxer, refusedFormatMessage } from "../media-input";
 import { runSubprocess, SubprocessError } from "../subprocess";
 
-export interface MediaInfo {
+/** What ffprobe says about a file. */
+export interface ProbedStreams {
   durationSec: number;
   hasVideo: boolean;
   hasAudio: boolean;
@@ -11,6 +13,11 @@ export interface MediaInfo {
   videoCodec: string | null;
   audioCodec: string | null;
   formatName: string | null;
+}
+
+/** An accepted input: its streams, and the demuxer every later ffmpeg call pins (`-f`). */
+export interface MediaInfo extends ProbedStreams {
+  demuxer: string;
 }
 
 interface FfprobeOutput {
@@ -26,7 +33,7 @@ interface FfprobeOutput {
 }
 
 /** Parses ffprobe's JSON; exported for unit tests. */
-export function parseProbe(json: string): MediaInfo {
+export function parseProbe(json: string): ProbedStreams {
   const data = JSON.parse(json) as FfprobeOutput;
   const streams = data.streams ?? [];
   // Cover art in an audio file shows up as a one-frame "video" stream: it is not a video track.
@@ -46,8 +53,9 @@ export function parseProbe(json: string): MediaInfo {
 }
 
 /**
- * Reads the input's streams and duration. Unreadable, no video, or over the duration limit are
- * permanent failures: retrying the same file cannot help.
+ * Reads the input's streams and duration. Unreadable, not a video container we accept (playlists and
+ * other files that point elsewhere), no video, or over the duration limit are permanent failures:
+ * retrying the same file cannot help.
  */
 export async function probeMedia(
   file: string,
@@ -57,7 +65,7 @@ export async function probeMedia(
   try {
     ({ stdout } = await runSubprocess(
       "ffprobe",
-      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
+      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputArgs(file, null)],
       { timeoutMs: TIMEOUTS.probeMs, signal: options.signal },
     ));
   } catch (error) {
@@ -65,11 +73,23 @@ export async function probeMedia(
     if (error instanceof SubprocessError && error.reason === "timeout") {
       throw new JobError("TIMEOUT", { detail: { stage: "probing", timeoutMs: TIMEOUTS.probeMs } });
     }
+    const stderrTail = error instanceof SubprocessError ? error.stderrTail : String(error);
+    const refused = refusedDemuxer(stderrTail);
     throw new JobError("INVALID_MEDIA", {
-      detail: { stage: "probing", stderrTail: error instanceof SubprocessError ? error.stderrTail : String(error) },
+      ...(refused ? { message: refusedFormatMessage(refused) } : {}),
+      detail: { stage: "probing", stderrTail, ...(refused ? { formatName: refused } : {}) },
     });
   }
-  const info = parseProbe(stdout);
+  const parsed = parseProbe(stdout);
+  // ffprobe already chose among the accepted demuxers only; checked again so the pinned name is ours.
+  const container = checkContainer(parsed.formatName);
+  if (!container.ok) {
+    throw new JobError("INVALID_MEDIA", {
+      message: container.message,
+      detail: { stage: "probing", formatName: parsed.formatName },
+    });
+  }
+  const info: MediaInfo = { ...parsed, demuxer: container.demuxer };
   if (!info.hasVideo) {
     if (!info.hasAudio && !Number.isFinite(info.durationSec)) {
       throw new JobError("INVALID_MEDIA", { detail: { stage: "probing", formatName: info.formatName } });

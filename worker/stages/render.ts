@@ -1,6 +1,6 @@
-import ffmpeg from "fluent-ffmpeg";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
 import { runFfmpeg } from "../ffmpeg";
+import { ffmpegOnMedia } from "../media-input";
 import type { MediaInfo } from "./probe";
 
 export const CAPTION_FONT_DIR = "/usr/share/fonts/truetype/dejavu";
@@ -54,7 +54,7 @@ export function renderMode(input: Pick<RenderInput, "media" | "srtFile" | "burnI
  */
 export async function renderVideo(input: RenderInput): Promise<RenderMode> {
   const mode = renderMode(input);
-  const command = ffmpeg(input.file).inputOptions("-hide_banner");
+  const command = ffmpegOnMedia({ file: input.file, demuxer: input.media.demuxer });
   const outputOptions = ["-map", "0:v:0", "-map", "0:a:0?", "-movflags", "+faststart", "-map_metadata", "0"];
   const audioCopy = !input.media.hasAudio || MP4_AUDIO_CODECS.has(input.media.audioCodec ?? "");
 

@@ -56,7 +56,7 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
   const query = await searchParams;
   const filter = parseJobFilter(query);
   const user = await requireRole(CONSOLE_READERS, href(filter));
-  const { rows, total, page, pageCount } = await listJobs(appServices().db, filter);
+  const { rows, total, page, pageCount } = await listJobs(appServices().db, filter, user.role);
   const now = new Date();
   const current = { ...filter, page };
   const canBulkRetry = roleAllows(JOB_ADMINS, user.role) && (!filter.status || filter.status === "failed");
