@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { resolveBackend } from "../lib/asr/capabilities";
 import { ensureFirstAdmin } from "./lib/first-admin";
 import { ensureNextBuild } from "./lib/next-build";
 import { loadOrCreateSecrets } from "./lib/secrets";
@@ -48,6 +49,12 @@ async function main() {
     DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://127.0.0.1:${dashboardPort}`,
     DASHBOARD_PORT: String(dashboardPort),
     NEXT_TELEMETRY_DISABLED: "1",
+    // The app holds no API key, so it cannot resolve `auto` as the worker does: resolve it once here, and
+    // both offer the same languages. An explicit choice (valid or not: the processes report it) passes as is.
+    TRANSCRIBER:
+      process.env.TRANSCRIBER && process.env.TRANSCRIBER !== "auto"
+        ? process.env.TRANSCRIBER
+        : resolveBackend({ transcriber: "auto", openaiModel: "", openaiKeySet: Boolean(process.env.OPENAI_API_KEY) }),
   };
   Object.assign(process.env, env);
   await ensureFirstAdmin(env, log);
