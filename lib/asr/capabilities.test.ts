@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  configuredCapabilities,
-  effectiveLanguage,
-  resolveBackend,
-  supportsLanguage,
-  transcriberCapabilities,
-} from "./capabilities";
+import { configuredCapabilities, resolveBackend, supportsLanguage, transcriberCapabilities } from "./capabilities";
 
 // The one table the app (offer/refuse languages) and the worker (refuse, choose text-only timing) share.
 
@@ -55,7 +49,7 @@ describe("transcriberCapabilities", () => {
   });
 });
 
-describe("supportsLanguage / effectiveLanguage", () => {
+describe("supportsLanguage", () => {
   const offline = transcriberCapabilities({ transcriber: "pocketsphinx", openaiModel: "", openaiKeySet: false });
   const api = transcriberCapabilities({ transcriber: "openai", openaiModel: "whisper-1", openaiKeySet: true });
 
@@ -66,11 +60,5 @@ describe("supportsLanguage / effectiveLanguage", () => {
     expect(supportsLanguage(offline, "fr")).toBe(false);
     expect(supportsLanguage(api, "fr")).toBe(true);
     expect(supportsLanguage(api, "xx")).toBe(false);
-  });
-
-  it("auto means the only language of a backend that cannot detect", () => {
-    expect(effectiveLanguage(offline, undefined)).toBe("en");
-    expect(effectiveLanguage(api, undefined)).toBeUndefined();
-    expect(effectiveLanguage(api, "de")).toBe("de");
   });
 });

@@ -118,12 +118,6 @@ export function supportsLanguage(capabilities: TranscriberCapabilities, language
   return capabilities.languages.includes(language);
 }
 
-/** The language a job is transcribed in: the requested one, else the backend's only one when it cannot detect. */
-export function effectiveLanguage(capabilities: TranscriberCapabilities, language: string | undefined) {
-  if (language && language !== "auto") return language;
-  return capabilities.detectsLanguage ? undefined : capabilities.languages[0];
-}
-
 /** What a finished job's row keeps about the recogniser that made its captions (Job.transcriber). */
 export const storedTranscriberSchema = z.object({
   backend: z.string(),
