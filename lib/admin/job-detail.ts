@@ -1,4 +1,5 @@
 import type { AppServices } from "../app-services";
+import { type StoredTranscriber, storedTranscriberSchema } from "../asr/capabilities";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "../video/output-urls";
@@ -39,6 +40,8 @@ export interface JobDetail {
     srtUrl: string;
     vttUrl: string;
     language: string | null;
+    /** Who heard the speech (null for jobs finished before it was recorded). */
+    transcriber: StoredTranscriber | null;
     cueCount: number | null;
     noSpeech: boolean;
   } | null;
@@ -83,6 +86,7 @@ export async function getJobDetail(
     result = {
       ...urls,
       language: job.detectedLanguage,
+      transcriber: storedTranscriberSchema.safeParse(job.transcriber).data ?? null,
       cueCount: job.cueCount,
       noSpeech: job.noSpeech,
     };
