@@ -1,4 +1,5 @@
 import { connection } from "next/server";
+import { RecentVideos } from "@/components/upload/recent-videos";
 import styles from "@/components/upload/upload.module.css";
 import { UploadForm } from "@/components/upload/upload-form";
 import { configuredCapabilities } from "@/lib/asr/capabilities";
@@ -21,6 +22,7 @@ export default async function Home() {
       <section className={styles.card} aria-label="Upload">
         <UploadForm maxBytes={env.MAX_UPLOAD_BYTES} languages={[...languages]} detectsLanguage={detectsLanguage} />
       </section>
+      <RecentVideos />
       <ol className={styles.steps}>
         <li>Your video goes straight to storage through a private link that expires.</li>
         <li>The speech is transcribed and turned into timed captions.</li>

@@ -4,6 +4,7 @@ import { type StoredTranscriber, storedTranscriberSchema } from "../asr/capabili
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
+import { type QueuePlace, queuePlace } from "./queue-position";
 
 export interface PublicJob {
   id: string;
@@ -15,6 +16,8 @@ export interface PublicJob {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** While queued: the place in line and an estimated wait; null otherwise. */
+  queue: QueuePlace | null;
   /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
   options: { language: string | null; burnIn: boolean };
   result: {
@@ -66,6 +69,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
     options: { language: options.language ?? null, burnIn: options.burnIn !== false },
+    queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
     result,
   };
 }
