@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { configuredCapabilities, resolveBackend, supportsLanguage, transcriberCapabilities } from "./capabilities";
+import {
+  configuredCapabilities,
+  resolveBackend,
+  supportsLanguage,
+  transcriberCapabilities,
+  transcriberSettings,
+} from "./capabilities";
 
 // The one table the app (offer/refuse languages) and the worker (refuse, choose text-only timing) share.
 
@@ -46,6 +52,35 @@ describe("transcriberCapabilities", () => {
       model: "gpt-transcribe",
       wordTiming: "aligned",
     });
+  });
+});
+
+describe("whisper", () => {
+  it("declares itself from the model's name: .en English only, others multilingual with detection", () => {
+    const settings = { transcriber: "whisper" as const, openaiModel: "", openaiKeySet: false };
+    expect(transcriberCapabilities({ ...settings, whisperModel: "base.en" })).toMatchObject({
+      backend: "whisper",
+      model: "base.en",
+      languages: ["en"],
+      detectsLanguage: false,
+      translation: false,
+    });
+    const small = transcriberCapabilities({ ...settings, whisperModel: "small" });
+    expect(small).toMatchObject({ detectsLanguage: true, translation: true, wordTiming: "native" });
+    expect(small.languages).toEqual(expect.arrayContaining(["en", "fr", "yo", "la"]));
+  });
+
+  it("the app reads the model's name from WHISPER_MODEL_PATH; auto picks whisper only when one is named", () => {
+    const env = { TRANSCRIBER: "auto" as const, OPENAI_MODEL: "whisper-1" };
+    expect(transcriberSettings({ ...env, WHISPER_MODEL_PATH: "/models/ggml-small.en.bin" }).whisperModel).toBe(
+      "small.en",
+    );
+    expect(transcriberSettings({ ...env, WHISPER_MODEL_PATH: "/models" }).whisperModel).toBeUndefined();
+    expect(configuredCapabilities({ ...env, WHISPER_MODEL_PATH: "/m/ggml-base.bin" }).backend).toBe("whisper");
+    expect(configuredCapabilities({ ...env, WHISPER_MODEL_PATH: "/models" }).backend).toBe("pocketsphinx");
+    expect(configuredCapabilities({ ...env, TRANSCRIBER: "whisper", WHISPER_MODEL_PATH: "/models" }).languages).toEqual(
+      ["en"],
+    );
   });
 });
 

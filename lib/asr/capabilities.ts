@@ -10,7 +10,7 @@
 import { z } from "zod";
 
 /** The values TRANSCRIBER takes; `auto` is resolved by resolveBackend. */
-export const TRANSCRIBER_CHOICES = ["auto", "openai", "pocketsphinx"] as const;
+export const TRANSCRIBER_CHOICES = ["auto", "openai", "whisper", "pocketsphinx"] as const;
 export type TranscriberChoice = (typeof TRANSCRIBER_CHOICES)[number];
 
 export interface TranscriberCapabilities {
@@ -35,6 +35,11 @@ export interface TranscriberSettings {
   openaiModel: string;
   /** Whether OPENAI_API_KEY is set (never the key itself). The app does not hold the key: false there. */
   openaiKeySet: boolean;
+  /**
+   * The local Whisper model's name ("base.en", "small"): the worker reads it from the model file; the app
+   * from the file name in WHISPER_MODEL_PATH. Unknown (a directory, unset) counts as English only.
+   */
+  whisperModel?: string | undefined;
 }
 
 /**
@@ -42,12 +47,28 @@ export interface TranscriberSettings {
  * documents as supported (below 50 % WER on FLEURS). Whisper itself knows ~99; the rest transcribe poorly.
  */
 // biome-ignore format: a block of codes reads better than one per line
-export const WHISPER_LANGUAGES = [
+export const OPENAI_LANGUAGES = [
   "af", "ar", "hy", "az", "be", "bs", "bg", "ca", "zh", "hr", "cs", "da", "nl", "en", "et", "fi", "fr", "gl",
   "de", "el", "he", "hi", "hu", "is", "id", "it", "ja", "kn", "kk", "ko", "lv", "lt", "mk", "ms", "mr", "mi",
   "ne", "no", "fa", "pl", "pt", "ro", "ru", "sr", "sk", "sl", "es", "sw", "sv", "tl", "ta", "th", "tr", "uk",
   "ur", "vi", "cy",
 ] as const;
+
+/** Every language whisper.cpp's multilingual models know (its table minus the three-letter haw, yue; in its order). */
+// biome-ignore format: a block of codes reads better than one per line
+export const WHISPER_CPP_LANGUAGES = [
+  "en", "zh", "de", "es", "ru", "ko", "fr", "ja", "pt", "tr", "pl", "ca", "nl", "ar", "sv", "it", "id", "hi",
+  "fi", "vi", "he", "uk", "el", "ms", "cs", "ro", "da", "hu", "ta", "no", "th", "ur", "hr", "bg", "lt", "la",
+  "mi", "ml", "cy", "sk", "te", "fa", "lv", "bn", "sr", "az", "sl", "kn", "et", "mk", "br", "eu", "is", "hy",
+  "ne", "mn", "bs", "kk", "sq", "sw", "gl", "mr", "pa", "si", "km", "sn", "yo", "so", "af", "oc", "ka", "be",
+  "tg", "sd", "gu", "am", "yi", "lo", "uz", "fo", "ht", "ps", "tk", "nn", "mt", "sa", "lb", "my", "bo", "tl",
+  "mg", "as", "tt", "ln", "ha", "ba", "jw", "su",
+] as const;
+
+/** `.en` models (tiny.en, base.en, …) know English only; the rest are multilingual. */
+export function isEnglishOnlyWhisperModel(name: string | undefined): boolean {
+  return name === undefined || /\.en$/.test(name);
+}
 
 /**
  * OpenAI models by what they return. whisper-1 gives word and segment timestamps (verbose_json); the
@@ -68,12 +89,24 @@ export const BACKEND_CAPABILITIES = {
   openai: (settings: TranscriberSettings): TranscriberCapabilities => ({
     backend: "openai",
     model: settings.openaiModel,
-    languages: WHISPER_LANGUAGES,
+    languages: OPENAI_LANGUAGES,
     detectsLanguage: true,
     wordTiming: OPENAI_MODEL_TIMING[settings.openaiModel] === "text-only" ? "aligned" : "native",
     translation: OPENAI_TRANSLATING_MODELS.has(settings.openaiModel),
     punctuation: "native",
   }),
+  whisper: (settings: TranscriberSettings): TranscriberCapabilities => {
+    const englishOnly = isEnglishOnlyWhisperModel(settings.whisperModel);
+    return {
+      backend: "whisper",
+      model: settings.whisperModel ?? "unknown",
+      languages: englishOnly ? ["en"] : WHISPER_CPP_LANGUAGES,
+      detectsLanguage: !englishOnly,
+      wordTiming: "native",
+      translation: !englishOnly,
+      punctuation: "native",
+    };
+  },
   pocketsphinx: (): TranscriberCapabilities => ({
     backend: "pocketsphinx",
     // Debian's pocketsphinx-en-us: the CMU US English acoustic model, generic language model.
@@ -88,10 +121,15 @@ export const BACKEND_CAPABILITIES = {
 
 export type BackendName = keyof typeof BACKEND_CAPABILITIES;
 
-/** `auto` = the API when a key is configured (far better accuracy), else the offline recogniser. */
+/**
+ * `auto` = the API when a key is configured, else a local Whisper model when one is known, else the
+ * offline recogniser. The worker decides whisper by finding a loadable model (worker/transcribe/index.ts
+ * chooseTranscriber); the app, which cannot see the workers' disk, by WHISPER_MODEL_PATH naming one.
+ */
 export function resolveBackend(settings: TranscriberSettings): BackendName {
   if (settings.transcriber !== "auto") return settings.transcriber;
-  return settings.openaiKeySet ? "openai" : "pocketsphinx";
+  if (settings.openaiKeySet) return "openai";
+  return settings.whisperModel ? "whisper" : "pocketsphinx";
 }
 
 /** The settings from a process's validated env (app or worker: both schemas carry these keys). */
@@ -99,8 +137,19 @@ export function transcriberSettings(env: {
   TRANSCRIBER: TranscriberChoice;
   OPENAI_MODEL: string;
   OPENAI_API_KEY?: string | undefined;
+  WHISPER_MODEL_PATH?: string | undefined;
 }): TranscriberSettings {
-  return { transcriber: env.TRANSCRIBER, openaiModel: env.OPENAI_MODEL, openaiKeySet: Boolean(env.OPENAI_API_KEY) };
+  return {
+    transcriber: env.TRANSCRIBER,
+    openaiModel: env.OPENAI_MODEL,
+    openaiKeySet: Boolean(env.OPENAI_API_KEY),
+    whisperModel: whisperModelName(env.WHISPER_MODEL_PATH),
+  };
+}
+
+/** "base.en" for …/ggml-base.en.bin; undefined for a directory or anything else. */
+export function whisperModelName(modelPath: string | undefined): string | undefined {
+  return modelPath ? /(?:^|[/\\])ggml-([\w.-]+)\.bin$/.exec(modelPath)?.[1] : undefined;
 }
 
 export function transcriberCapabilities(settings: TranscriberSettings): TranscriberCapabilities {

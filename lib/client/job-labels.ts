@@ -54,7 +54,7 @@ export function isInputError(code: string): boolean {
   return INPUT_ERRORS.has(code);
 }
 
-/** Names of the languages any backend offers (lib/asr/capabilities WHISPER_LANGUAGES), in English. */
+/** Names of the languages any backend offers (lib/asr/capabilities OPENAI_LANGUAGES; others show their code), in English. */
 const LANGUAGE_NAMES: Record<string, string> = {
   af: "Afrikaans",
   ar: "Arabic",

@@ -10,8 +10,10 @@ export const appEnvSchema = z
   .object({
     ...commonEnvShape,
     ...storageEnvShape,
-    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's origin. */
+    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's Host. */
     APP_URL: fields.httpUrl.optional(),
+    /** A reverse proxy in front of the app sets X-Forwarded-Host/-Proto; without it those headers are ignored. */
+    TRUST_PROXY: fields.bool.default(false),
     MAX_UPLOAD_BYTES: fields.positiveInt.default(2 * GiB),
     UPLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
     DOWNLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
@@ -23,6 +25,8 @@ export const appEnvSchema = z
      */
     TRANSCRIBER: z.enum(TRANSCRIBER_CHOICES).default("auto"),
     OPENAI_MODEL: z.string().min(1).default("whisper-1"),
+    /** The workers' local Whisper model; only its file name is read (ggml-base.en.bin: English only). */
+    WHISPER_MODEL_PATH: z.string().min(1).optional(),
     /** Where the Bull Board server listens; /admin/queues is proxied there. */
     DASHBOARD_URL: fields.httpUrl.default("http://127.0.0.1:3001"),
   })
