@@ -11,18 +11,26 @@
 //   known script span pocketsphinx heard in each chunk ("perfect text from the model"); the worker cuts at
 //   silences and force-aligns the words (worker/transcribe/align.ts).
 // - the same with the proportional fallback only (no dictionary), to show what alignment buys.
-// - whisper: HOOK for issue 12 part 1 — fill in when worker/transcribe/whisper.ts lands (generated model:
-//   speed only, no accuracy claim).
+// - whisper: local whisper.cpp with the GENERATED random-weight test model (tests/support/test-whisper-model):
+//   its real-time factor only; its words are noise, so WER and onsets are not reported. With a real model
+//   in WHISPER_MODEL_PATH (not available on the machines here) the row is measured like the others.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { makeTimedSpeechWav } from "../tests/support/make-media";
 import { sentenceOnsets } from "../tests/support/onsets";
 import { startOpenAICompatibleServer } from "../tests/support/openai-compatible-server";
+import { testWhisperModel } from "../tests/support/test-whisper-model";
 import { wordErrorRate } from "../tests/support/wer";
 import { OpenAITranscriber } from "../worker/transcribe/openai";
 import { PocketsphinxTranscriber, SENTENCE_PAUSE_SEC } from "../worker/transcribe/pocketsphinx";
 import type { Transcriber, Transcript } from "../worker/transcribe/types";
+import {
+  findWhisperModel,
+  readWhisperModelInfo,
+  WhisperTranscriber,
+  whisperUnavailableReason,
+} from "../worker/transcribe/whisper";
 
 export const BENCH_SENTENCES = [
   "Good morning and welcome to the weekly update.",
@@ -90,8 +98,26 @@ async function main() {
     rows.push(await run("text-only stand-in + alignment", textOnly()));
     server.setScript(script);
     rows.push(await run("text-only stand-in + proportional only", textOnly("/nonexistent/dictionary")));
-    // HOOK (issue 12 part 1): rows.push(await run("whisper (generated model: speed only)", new WhisperTranscriber(...)));
-    rows.push({ name: "whisper", transcript: null, seconds: 0, note: "not measured here: hook for issue 12 part 1" });
+    const realModel = process.env.WHISPER_MODEL_PATH;
+    const unavailable = whisperUnavailableReason();
+    if (unavailable)
+      rows.push({ name: "whisper", transcript: null, seconds: 0, note: `cannot run here: ${unavailable}` });
+    else {
+      const model = readWhisperModelInfo(
+        realModel ? (findWhisperModel(realModel) ?? realModel) : await testWhisperModel(),
+      );
+      const row = await run(`whisper (${model.name})`, new WhisperTranscriber({ model }));
+      // A generated model's words are noise: only its speed means something.
+      rows.push(
+        realModel
+          ? row
+          : {
+              ...row,
+              transcript: null,
+              note: `generated model: RTF ${(row.seconds / speech.durationSec).toFixed(2)} only`,
+            },
+      );
+    }
 
     console.log("\nbackend                                  WER    onsets≤300ms  median   p90      RTF    timing");
     for (const row of rows) {
