@@ -13,7 +13,7 @@ export const JOB_ERRORS = {
   },
   LANGUAGE_UNSUPPORTED: {
     retryable: false,
-    message: "Speech in the requested language cannot be recognised here; choose automatic detection or English.",
+    message: "This server's speech recogniser does not know the requested language; choose one it offers.",
   },
   RENDER_FAILED: { retryable: true, message: "Rendering the captions into the video failed." },
   STORAGE_ERROR: { retryable: true, message: "Storage was unavailable." },

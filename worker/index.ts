@@ -212,6 +212,10 @@ log.info(
   {
     concurrency: env.WORKER_CONCURRENCY,
     transcriber: transcriber.name,
+    // What the app must agree with (TRANSCRIBER/OPENAI_MODEL in its env): lib/asr/capabilities.
+    model: transcriber.capabilities.model,
+    languages: transcriber.capabilities.languages.length,
+    wordTiming: transcriber.capabilities.wordTiming,
     queue: CAPTION_QUEUE,
     prefix: env.QUEUE_PREFIX,
   },

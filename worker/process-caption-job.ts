@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
+import type { StoredTranscriber } from "../lib/asr/capabilities";
 import type { PrismaClient } from "../lib/db";
 import { JobError } from "../lib/error-codes";
 import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
@@ -16,6 +17,7 @@ import { probeMedia } from "./stages/probe";
 import { renderVideo } from "./stages/render";
 import { uploadOutputs } from "./stages/upload-outputs";
 import { writeCaptions } from "./stages/write-captions";
+import { refuseUnsupportedLanguage } from "./transcribe";
 import type { Transcriber, Transcript } from "./transcribe/types";
 
 export interface WorkerDeps {
@@ -96,6 +98,7 @@ export async function processCaptionJob(
     await mkdir(base, { recursive: true });
     const dir = await mkdtemp(path.join(base, "captioner-job-"));
     workDir = dir;
+    refuseUnsupportedLanguage(deps.transcriber.capabilities, options.language);
     const input = await run.stage("downloading", (report) =>
       downloadInput(deps.storage, {
         key: row.inputKey,
@@ -132,7 +135,8 @@ export async function processCaptionJob(
         }),
       );
     } else {
-      transcript = { backend: deps.transcriber.name, language: null, words: [], segments: [], empty: true };
+      const { backend, model, punctuation, wordTiming } = deps.transcriber.capabilities;
+      transcript = { backend, model, language: null, words: [], segments: [], empty: true, punctuation, wordTiming };
       await deps.db.jobEvent.create({
         data: {
           jobId,
@@ -183,6 +187,7 @@ export async function processCaptionJob(
         outputVttKey: keys.vtt,
         durationSec: media.durationSec,
         detectedLanguage: transcript.language,
+        transcriber: transcriberRecord(transcript),
         noSpeech,
         cueCount: captions.cues.length,
         processingMs,
@@ -199,7 +204,13 @@ export async function processCaptionJob(
         message: noSpeech
           ? "Completed: no speech was found, captions are empty."
           : `Completed: ${captions.cues.length} captions (${mode}).`,
-        data: { backend: transcript.backend, mode, media: { ...media }, timings: run.timings.map((t) => ({ ...t })) },
+        data: {
+          ...transcriberRecord(transcript),
+          ...(transcript.alignment ? { alignment: transcript.alignment } : {}),
+          mode,
+          media: { ...media },
+          timings: run.timings.map((t) => ({ ...t })),
+        },
       },
     });
     log.info({ processingMs, cues: captions.cues.length, mode }, "job completed");
@@ -212,6 +223,12 @@ export async function processCaptionJob(
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** What the job row keeps about the recogniser (the public result shows it). */
+function transcriberRecord(transcript: Transcript): StoredTranscriber {
+  const { backend, model, punctuation, wordTiming } = transcript;
+  return { backend, model, punctuation, wordTiming };
 }
 
 interface FailureContext {

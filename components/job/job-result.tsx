@@ -51,6 +51,15 @@ export function JobResult({ result }: { result: Result }) {
           ? "The captions are burned into the picture, so they show in every player. The player's caption track is off; turning it on would show them twice."
           : "The captions are a soft subtitle track, shown by default. Use the player's captions button to hide them."}
       </p>
+      {result.transcriber && (
+        <p className={styles.note} data-testid="job-transcriber">
+          Speech recognised by <strong>{result.transcriber.backend}</strong> (model{" "}
+          <code>{result.transcriber.model}</code>){result.language ? ` in ${languageName(result.language)}` : ""}.
+          {result.transcriber.punctuation === "guessed" && " Full stops and capitals were guessed from pauses."}
+          {result.transcriber.wordTiming === "aligned" &&
+            " The model returns text only; word timings were aligned to the audio here."}
+        </p>
+      )}
       {result.noSpeech && (
         <p className={styles.warning} role="note">
           No speech was found; the captions are empty.

@@ -1,4 +1,5 @@
 import type { AppServices } from "../app-services";
+import { type StoredTranscriber, storedTranscriberSchema } from "../asr/capabilities";
 import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
@@ -52,6 +53,8 @@ export interface JobDetail {
     srtUrl: string;
     vttUrl: string;
     language: string | null;
+    /** Who heard the speech (null for jobs finished before it was recorded). */
+    transcriber: StoredTranscriber | null;
     cueCount: number | null;
     noSpeech: boolean;
   } | null;
@@ -98,6 +101,7 @@ export async function getJobDetail(
     result = {
       ...urls,
       language: job.detectedLanguage,
+      transcriber: storedTranscriberSchema.safeParse(job.transcriber).data ?? null,
       cueCount: job.cueCount,
       noSpeech: job.noSpeech,
     };

@@ -1,9 +1,10 @@
+import type { TranscriberCapabilities } from "../asr/capabilities";
 import type { PublicJob } from "../video/job-status";
 
 // The public video API as seen from a client: the browser pages (baseUrl "") and the CLI (an absolute
 // base URL). Plain fetch only, so the same code runs in both.
 
-export type { PublicJob };
+export type { PublicJob, TranscriberCapabilities };
 
 export interface UploadTicket {
   key: string;
@@ -70,6 +71,11 @@ export function startProcessing(
     headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
     body: JSON.stringify({ key, language: options.language, burnIn: options.burnIn }),
   });
+}
+
+/** What the server's speech recogniser can do: the languages it accepts, detection, timing. */
+export function fetchCapabilities(baseUrl: string, signal?: AbortSignal): Promise<TranscriberCapabilities> {
+  return callApi<TranscriberCapabilities>(`${baseUrl}/api/capabilities`, { cache: "no-store", signal });
 }
 
 export function fetchJob(baseUrl: string, id: string, signal?: AbortSignal): Promise<PublicJob> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TRANSCRIBER_CHOICES } from "../asr/capabilities";
 import { commonEnvShape } from "./common-env";
 import { alwaysCheck, fields, parseEnv } from "./parse-env";
 import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
@@ -18,6 +19,14 @@ export const appEnvSchema = z
     DOWNLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
     NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     NEXTAUTH_URL: fields.httpUrl.optional(),
+    /**
+     * The workers' recogniser, so the app offers and accepts only languages it can do (lib/asr/capabilities).
+     * Must match the workers' TRANSCRIBER/OPENAI_MODEL. The app holds no API key, so `auto` means pocketsphinx here.
+     */
+    TRANSCRIBER: z.enum(TRANSCRIBER_CHOICES).default("auto"),
+    OPENAI_MODEL: z.string().min(1).default("whisper-1"),
+    /** The workers' local Whisper model; only its file name is read (ggml-base.en.bin: English only). */
+    WHISPER_MODEL_PATH: z.string().min(1).optional(),
     /** Where the Bull Board server listens; /admin/queues is proxied there. */
     DASHBOARD_URL: fields.httpUrl.default("http://127.0.0.1:3001"),
   })

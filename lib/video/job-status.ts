@@ -1,5 +1,6 @@
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import { type StoredTranscriber, storedTranscriberSchema } from "../asr/capabilities";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
@@ -24,7 +25,10 @@ export interface PublicJob {
     srtUrl: string;
     vttUrl: string;
     durationSec: number | null;
+    /** The spoken language: detected, or the one the job asked for. */
     language: string | null;
+    /** Who heard the speech; null for jobs finished before this was recorded. */
+    transcriber: StoredTranscriber | null;
     burnIn: boolean;
     /** true when no speech was found: the captions are empty on purpose. */
     noSpeech: boolean;
@@ -49,6 +53,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     ...urls,
     durationSec: job.durationSec,
     language: job.detectedLanguage,
+    transcriber: storedTranscriberSchema.safeParse(job.transcriber).data ?? null,
     burnIn: options.burnIn !== false,
     noSpeech: job.noSpeech,
   };

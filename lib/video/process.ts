@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import { configuredCapabilities, supportsLanguage } from "../asr/capabilities";
 import { Prisma } from "../generated/prisma/client";
 import { newJobId } from "../ids";
 import { enqueueCaptionJob, QueueUnavailableError } from "../jobs/enqueue";
@@ -44,6 +45,16 @@ export async function createProcessJob(
   }
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new ApiError("VALIDATION_ERROR", "Idempotency-Key must be 1–255 printable ASCII characters.");
+  }
+  // Refused before anything is stored or queued: the workers' recogniser cannot hear this language.
+  const capabilities = configuredCapabilities(services.env);
+  if (!supportsLanguage(capabilities, input.language)) {
+    throw new ApiError(
+      "LANGUAGE_UNSUPPORTED",
+      `language: "${input.language}" is not offered by this server's speech recogniser (${capabilities.backend}); ` +
+        `use "auto" or one of: ${capabilities.languages.join(", ")}.`,
+      { languages: capabilities.languages },
+    );
   }
   const options = { language: input.language === "auto" ? undefined : input.language, burnIn: input.burnIn ?? true };
   const requestHash = createHash("sha256")

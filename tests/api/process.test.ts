@@ -102,6 +102,16 @@ describe("POST /api/video/process", () => {
     expect(await stack.db.job.count()).toBe(before);
   });
 
+  test("400 LANGUAGE_UNSUPPORTED at once for a language the configured recogniser lacks: no row, nothing queued", async () => {
+    const [rows, queued] = [await stack.db.job.count(), await queue.count()];
+    const res = await postJson(processUrl(), { key: uploadedKey, language: "fr" });
+    const error = await expectApiError(res, 400, "LANGUAGE_UNSUPPORTED");
+    expect(error.message).toContain("pocketsphinx");
+    expect(error).toMatchObject({ languages: ["en"] });
+    expect(await stack.db.job.count()).toBe(rows);
+    expect(await queue.count()).toBe(queued);
+  });
+
   test("400 for a malformed Idempotency-Key header", async () => {
     const res = await postJson(processUrl(), { key: uploadedKey }, { "Idempotency-Key": "x".repeat(256) });
     const error = await expectApiError(res, 400, "VALIDATION_ERROR");
@@ -113,6 +123,22 @@ describe("POST /api/video/process", () => {
     const res = await postJson(processUrl(), { key: "uploads/AAAAAAAAAAAAAAAA/never.mp4" });
     await expectApiError(res, 404, "INPUT_NOT_FOUND");
     expect(await stack.db.job.count()).toBe(before);
+  });
+});
+
+describe("GET /api/capabilities", () => {
+  test("the default (no API key in the app): pocketsphinx, English only, guessed punctuation", async () => {
+    const res = await fetch(`${stack.baseUrl}/api/capabilities`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      backend: "pocketsphinx",
+      model: "en-us",
+      languages: ["en"],
+      detectsLanguage: false,
+      wordTiming: "native",
+      translation: false,
+      punctuation: "guessed",
+    });
   });
 });
 

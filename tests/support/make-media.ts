@@ -42,6 +42,81 @@ export async function makeSpeechWav(options: { script: string; out?: string }): 
   return deliver(file, options.out);
 }
 
+export interface TimedSentence {
+  text: string;
+  /** Seconds from the start of the file to the first sound of the sentence (exact: built that way). */
+  start: number;
+  end: number;
+}
+
+/**
+ * Sentences read by flite one at a time, each trimmed of flite's own leading and trailing silence, joined
+ * with the given pauses (cycled): speech whose sentence onsets are known exactly, for timing benchmarks.
+ */
+export async function makeTimedSpeechWav(options: {
+  sentences: readonly string[];
+  pausesSec: readonly number[];
+  leadSec?: number;
+  out?: string;
+}): Promise<MediaFile & { sentences: TimedSentence[] }> {
+  const lead = options.leadSec ?? 0.5;
+  const clips: { path: string; durationSec: number }[] = [];
+  for (const sentence of options.sentences) {
+    const raw = await makeSpeechWav({ script: sentence });
+    const trimmed = await cached("trimmed-speech", { script: sentence }, "wav", (target) =>
+      runFfmpeg([
+        ...["-i", raw.path, "-af"],
+        "silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse",
+        ...["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", target],
+      ]),
+    );
+    clips.push({ path: trimmed, durationSec: await probeDurationSec(trimmed) });
+  }
+  const pause = (i: number) => options.pausesSec[i % options.pausesSec.length] ?? 0.5;
+  const sentences: TimedSentence[] = [];
+  let at = lead;
+  clips.forEach((clip, i) => {
+    sentences.push({ text: options.sentences[i] ?? "", start: at, end: at + clip.durationSec });
+    at += clip.durationSec + pause(i);
+  });
+  const recipe = { sentences: options.sentences, pausesSec: options.pausesSec, lead };
+  const file = await cached("timed-speech", recipe, "wav", async (target) => {
+    // Exact sample counts: every part is 16 kHz s16 mono, and silences are generated at that rate.
+    const inputs: string[] = ["-f", "lavfi", "-t", lead.toFixed(4), "-i", "anullsrc=r=16000:cl=mono"];
+    clips.forEach((clip, i) => {
+      inputs.push("-i", clip.path, "-f", "lavfi", "-t", pause(i).toFixed(4), "-i", "anullsrc=r=16000:cl=mono");
+    });
+    const count = 1 + clips.length * 2;
+    const labels = Array.from({ length: count }, (_, i) => `[${i}:a]`).join("");
+    await runFfmpeg([
+      ...inputs,
+      ...["-filter_complex", `${labels}concat=n=${count}:v=0:a=1[out]`, "-map", "[out]"],
+      ...["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", target],
+    ]);
+  });
+  return { ...(await deliver(file, options.out)), sentences };
+}
+
+/** A test-pattern video over a WAV (e.g. makeTimedSpeechWav's), lasting exactly as long as the audio. */
+export async function makeVideoOverWav(options: VideoShape & { wav: MediaFile }): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const hash = createHash("sha256")
+    .update(await readFile(options.wav.path))
+    .digest("hex")
+    .slice(0, 16);
+  const file = await cached("video-over-wav", { hash, ...shape }, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, options.wav.durationSec),
+      ...["-i", options.wav.path],
+      ...["-map", "0:v", "-map", "1:a"],
+      ...h264Output(),
+      ...["-c:a", "aac", "-b:a", "64k"],
+      ...["-t", String(options.wav.durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
 /** A test-pattern video with the script spoken over it; video and audio last exactly as long as the speech. */
 export async function makeSpeechVideo(options: VideoShape & { script: string }): Promise<MediaFile> {
   const shape = videoShape(options);

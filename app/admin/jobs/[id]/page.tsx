@@ -184,6 +184,13 @@ export default async function JobPage({ params }: { params: Params }) {
               ? "No speech was found: the captions are empty on purpose."
               : `${job.result.cueCount ?? 0} captions${job.result.language ? ` · language ${job.result.language}` : ""}.`}
           </p>
+          {job.result.transcriber && (
+            <p>
+              Recognised by {job.result.transcriber.backend} ({job.result.transcriber.model})
+              {job.result.transcriber.punctuation === "guessed" ? " · punctuation guessed from pauses" : ""}
+              {job.result.transcriber.wordTiming === "aligned" ? " · text-only model, words aligned here" : ""}.
+            </p>
+          )}
           <ul className="adm-buttons" style={{ listStyle: "none", padding: 0 }}>
             <li>
               <a className="adm-button" data-variant="secondary" href={job.result.videoUrl} download>
