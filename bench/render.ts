@@ -33,6 +33,7 @@ async function main() {
 
     const wav = await extractAudio({
       file: input,
+      track: 0,
       workDir: dir,
       durationSec: media.durationSec,
       signal,
@@ -56,6 +57,7 @@ async function main() {
         renderVideo({
           file: input,
           media,
+          audioTrack: 0,
           srtFile: srt,
           burnIn,
           output: path.join(dir, `${name}.mp4`),

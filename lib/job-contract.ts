@@ -20,6 +20,11 @@ export const captionJobOptionsSchema = z
       .optional(),
     /** true: captions burned into the picture; false: a soft subtitle track (no re-encode). */
     burnIn: z.boolean().default(true),
+    /**
+     * Which audio track to transcribe and keep, counted from 0 among audio tracks (ffmpeg's `0:a:N`);
+     * undefined: the default track, else the first that is not silent.
+     */
+    audioTrack: z.number().int().min(0).max(63).optional(),
   })
   .strict();
 export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;

@@ -7,9 +7,11 @@ import type { PrismaClient } from "../lib/db";
 import { JobError } from "../lib/error-codes";
 import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
 import { canceledState } from "../lib/jobs/job-states";
+import { loadTranscriptCheckpoint, saveTranscriptCheckpoint } from "../lib/jobs/transcript-checkpoint";
 import type { Storage } from "../lib/storage";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { JobRun } from "./job-run";
+import { chooseAudioTrack } from "./stages/audio-track";
 import { downloadInput } from "./stages/download";
 import { extractAudio } from "./stages/extract-audio";
 import { probeMedia } from "./stages/probe";
@@ -109,32 +111,62 @@ export async function processCaptionJob(
       probeMedia(input, { maxDurationSec: deps.settings.maxDurationSec, signal }),
     );
 
+    // A transcript saved by an earlier attempt is reused: recognition is paid for once per job.
+    const checkpoint = await loadTranscriptCheckpoint(deps.db, jobId);
     let transcript: Transcript;
-    if (media.hasAudio) {
-      const wav = await run.stage("extracting_audio", (report) =>
-        extractAudio({ file: input, workDir: dir, durationSec: media.durationSec, signal, report }),
-      );
-      transcript = await run.stage("transcribing", (report) =>
-        deps.transcriber.transcribe({
-          wavPath: wav,
-          durationSec: media.durationSec,
-          workDir: dir,
-          language: options.language,
-          signal,
-          onProgress: report,
-        }),
-      );
+    let audioTrack: number | null;
+    if (checkpoint) {
+      ({ transcript, audioTrack } = checkpoint);
+      const message = `Reusing the transcript of attempt ${checkpoint.attempt} (${transcript.backend}).`;
+      await run.skip("extracting_audio", message, { fromAttempt: checkpoint.attempt });
+      await run.skip("transcribing", message, { fromAttempt: checkpoint.attempt, backend: transcript.backend });
     } else {
-      transcript = { backend: deps.transcriber.name, language: null, words: [], segments: [], empty: true };
-      await deps.db.jobEvent.create({
-        data: {
-          jobId,
-          attempt,
-          stage: "extracting_audio",
-          type: "note",
-          message: "The video has no audio track: captions will be empty.",
-        },
-      });
+      const choice = await chooseAudioTrack({ file: input, media, requested: options.audioTrack, signal });
+      audioTrack = choice?.index ?? null;
+      if (choice) {
+        const wav = await run.stage("extracting_audio", async (report) => {
+          await deps.db.jobEvent.create({
+            data: {
+              jobId,
+              attempt,
+              stage: "extracting_audio",
+              type: "note",
+              message: choice.summary,
+              data: { audioTrack: choice.index, reason: choice.reason, measured: choice.measured.map(levelForJson) },
+            },
+          });
+          return extractAudio({
+            file: input,
+            track: choice.index,
+            workDir: dir,
+            durationSec: media.durationSec,
+            signal,
+            report,
+          });
+        });
+        transcript = await run.stage("transcribing", (report) =>
+          deps.transcriber.transcribe({
+            wavPath: wav,
+            durationSec: media.durationSec,
+            workDir: dir,
+            language: options.language,
+            signal,
+            onProgress: report,
+          }),
+        );
+      } else {
+        transcript = { backend: deps.transcriber.name, language: null, words: [], segments: [], empty: true };
+        await deps.db.jobEvent.create({
+          data: {
+            jobId,
+            attempt,
+            stage: "extracting_audio",
+            type: "note",
+            message: "The video has no audio track: captions will be empty.",
+          },
+        });
+      }
+      await saveTranscriptCheckpoint(deps.db, jobId, { transcript, audioTrack, attempt });
     }
 
     const captions = await run.stage("building_captions", () => writeCaptions(transcript, dir));
@@ -143,6 +175,7 @@ export async function processCaptionJob(
       renderVideo({
         file: input,
         media,
+        audioTrack,
         srtFile: captions.cues.length > 0 ? captions.srt : null,
         burnIn: options.burnIn,
         output,
@@ -192,7 +225,13 @@ export async function processCaptionJob(
         message: noSpeech
           ? "Completed: no speech was found, captions are empty."
           : `Completed: ${captions.cues.length} captions (${mode}).`,
-        data: { backend: transcript.backend, mode, media: { ...media }, timings: run.timings.map((t) => ({ ...t })) },
+        data: {
+          backend: transcript.backend,
+          mode,
+          audioTrack,
+          media: JSON.parse(JSON.stringify(media)),
+          timings: run.timings.map((t) => ({ ...t })),
+        },
       },
     });
     log.info({ processingMs, cues: captions.cues.length, mode }, "job completed");
@@ -205,6 +244,11 @@ export async function processCaptionJob(
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }
+}
+
+// JSON has no -Infinity: digital silence is written as null dB.
+function levelForJson(level: { index: number; maxVolumeDb: number }) {
+  return { index: level.index, maxVolumeDb: Number.isFinite(level.maxVolumeDb) ? level.maxVolumeDb : null };
 }
 
 interface FailureContext {

@@ -14,8 +14,11 @@ export interface PublicJob {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
-  /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
-  options: { language: string | null; burnIn: boolean };
+  /**
+   * What was asked for: the language (null = detect automatically), burned-in vs soft subtitles, and the
+   * audio track (null = chosen by the worker: the default track, else the first with sound).
+   */
+  options: { language: string | null; burnIn: boolean; audioTrack: number | null };
   result: {
     videoUrl: string;
     srtUrl: string;
@@ -41,7 +44,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: services.env.APP_URL ?? origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const options = job.options as { language?: string; burnIn?: boolean };
+  const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number };
   const result: PublicJob["result"] = urls && {
     ...urls,
     durationSec: job.durationSec,
@@ -60,7 +63,11 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
-    options: { language: options.language ?? null, burnIn: options.burnIn !== false },
+    options: {
+      language: options.language ?? null,
+      burnIn: options.burnIn !== false,
+      audioTrack: options.audioTrack ?? null,
+    },
     result,
   };
 }

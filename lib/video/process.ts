@@ -15,6 +15,8 @@ export const processRequestSchema = z
       .union([z.literal("auto"), z.string().regex(/^[a-z]{2}$/, 'must be "auto" or a two-letter code')])
       .optional(),
     burnIn: z.boolean().optional(),
+    /** Audio track to caption, counted from 0 among audio tracks; default: chosen by the worker. */
+    audioTrack: z.number().int().min(0).max(63).optional(),
   })
   .strict();
 
@@ -45,7 +47,11 @@ export async function createProcessJob(
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new ApiError("VALIDATION_ERROR", "Idempotency-Key must be 1–255 printable ASCII characters.");
   }
-  const options = { language: input.language === "auto" ? undefined : input.language, burnIn: input.burnIn ?? true };
+  const options = {
+    language: input.language === "auto" ? undefined : input.language,
+    burnIn: input.burnIn ?? true,
+    ...(input.audioTrack === undefined ? {} : { audioTrack: input.audioTrack }),
+  };
   const requestHash = createHash("sha256")
     .update(JSON.stringify({ key: input.key, ...options }))
     .digest("hex");

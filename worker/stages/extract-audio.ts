@@ -10,6 +10,8 @@ import { runFfmpeg } from "../ffmpeg";
  */
 export async function extractAudio(input: {
   file: string;
+  /** Position among the audio tracks (see chooseAudioTrack). */
+  track: number;
   workDir: string;
   durationSec: number;
   signal: AbortSignal;
@@ -22,7 +24,7 @@ export async function extractAudio(input: {
     .audioChannels(1)
     .audioFrequency(16_000)
     .audioCodec("pcm_s16le")
-    .outputOptions(["-map", "0:a:0", "-sn", "-dn"])
+    .outputOptions(["-map", `0:a:${input.track}`, "-sn", "-dn"])
     .format("wav")
     .output(wav);
   await runFfmpeg(command, {
