@@ -1,9 +1,9 @@
-// Rule checks for finished cues, split in two on purpose:
-//  - checkCue: layout and display time. The builder always meets these for ordinary speech, so tests
-//    and the console treat any finding as a defect.
-//  - checkReadingSpeed: characters per second. Speech faster than the limit cannot be captioned within
-//    it without dropping or rewording words (which we never do), so a finding here describes the speech
-//    more than the captions: report it, don't fail on it.
+// Rule checks for finished cues, split in two:
+//  - checkCue: layout and display time.
+//  - checkReadingSpeed: characters per second.
+// The builder meets both for any timings (it holds a cue as long as its text needs and lets the next one
+// wait: build-cues.property.test.ts), so a finding on built cues is a defect. Edited or imported cues
+// can break either; the readability report counts each rule apart.
 
 import { displayLength } from "./text-length";
 import { type Cue, type CueRules, DEFAULT_CUE_RULES } from "./types";

@@ -57,7 +57,9 @@ export async function assertCaptionedOutput(
     expect(probe.streams.some((s) => s.type === "subtitle")).toBe(false);
   } else {
     expect(probe.streams.find((s) => s.type === "subtitle")?.codec).toBe("mov_text");
-    expect(captionDiff).toBeLessThan(2);
+    // A copied picture is identical; a re-encoded one (e.g. from VP8) differs everywhere alike, and no
+    // more at the bottom, where burned-in text would be.
+    expect(captionDiff).toBeLessThan(Math.max(2, topDiff * 1.5 + 1));
   }
   return { wer, cues: cues.length };
 }
