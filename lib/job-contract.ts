@@ -1,5 +1,6 @@
 import { Queue, type QueueOptions } from "bullmq";
 import { z } from "zod";
+import { CAPTION_PROFILE_NAMES } from "./captions/profiles";
 import { JOB_ID_PATTERN } from "./ids";
 
 // The one contract between the API (producer) and the worker (consumer). The payload carries the job's
@@ -25,6 +26,8 @@ export const captionJobOptionsSchema = z
      * undefined: the default track, else the first that is not silent.
      */
     audioTrack: z.number().int().min(0).max(63).optional(),
+    /** The caption rules cues are built to and the readability report checks (lib/captions/profiles.ts). */
+    profile: z.enum(CAPTION_PROFILE_NAMES).optional(),
   })
   .strict();
 export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
+import { DEFAULT_CAPTION_PROFILE, profileRules } from "../lib/captions/profiles";
+import { readabilityReport } from "../lib/captions/readability";
 import type { PrismaClient } from "../lib/db";
 import { JobError } from "../lib/error-codes";
 import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
@@ -169,7 +171,9 @@ export async function processCaptionJob(
       await saveTranscriptCheckpoint(deps.db, jobId, { transcript, audioTrack, attempt });
     }
 
-    const captions = await run.stage("building_captions", () => writeCaptions(transcript, dir));
+    const profile = options.profile ?? DEFAULT_CAPTION_PROFILE;
+    const captions = await run.stage("building_captions", () => writeCaptions(transcript, dir, profileRules(profile)));
+    const readability = readabilityReport(captions.cues, profile);
     const output = path.join(dir, "output.mp4");
     const mode = await run.stage("rendering", (report) =>
       renderVideo({
@@ -211,6 +215,7 @@ export async function processCaptionJob(
         detectedLanguage: transcript.language,
         noSpeech,
         cueCount: captions.cues.length,
+        readability: { ...readability },
         processingMs,
         finishedAt: new Date(),
       },

@@ -1,3 +1,4 @@
+import { ReadabilityTable } from "@/components/captions/readability-table";
 import { languageName } from "@/lib/client/job-labels";
 import type { PublicJob } from "@/lib/client/video-api";
 import styles from "./job.module.css";
@@ -27,6 +28,19 @@ export function JobResult({ result }: { result: Result }) {
         <p className={styles.warning} role="note">
           No speech was found; the captions are empty.
         </p>
+      )}
+
+      {result.readability && (
+        <>
+          <h2 id="readability-heading" className={styles.sectionTitle}>
+            Readability
+          </h2>
+          <ReadabilityTable
+            report={result.readability}
+            headingId="readability-heading"
+            className={styles.readability}
+          />
+        </>
       )}
 
       <h2 className={styles.sectionTitle}>Download</h2>

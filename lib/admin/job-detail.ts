@@ -1,4 +1,6 @@
 import type { AppServices } from "../app-services";
+import { DEFAULT_CAPTION_PROFILE } from "../captions/profiles";
+import type { ReadabilityReport } from "../captions/readability";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "../video/output-urls";
@@ -33,7 +35,7 @@ export interface JobDetail {
     contentType: string | null;
     durationSec: number | null;
   };
-  options: { language: string | null; burnIn: boolean };
+  options: { language: string | null; burnIn: boolean; audioTrack: number | null; profile: string };
   result: {
     videoUrl: string;
     srtUrl: string;
@@ -41,6 +43,7 @@ export interface JobDetail {
     language: string | null;
     cueCount: number | null;
     noSpeech: boolean;
+    readability: ReadabilityReport | null;
   } | null;
   error: {
     code: string;
@@ -73,7 +76,12 @@ export async function getJobDetail(
   });
   if (!job) return null;
 
-  const jobOptions = (job.options ?? {}) as { language?: string; burnIn?: boolean };
+  const jobOptions = (job.options ?? {}) as {
+    language?: string;
+    burnIn?: boolean;
+    audioTrack?: number;
+    profile?: string;
+  };
   let result: JobDetail["result"] = null;
   const urls = await outputDownloadUrls(services.storage, job, {
     baseUrl: options.baseUrl,
@@ -85,6 +93,7 @@ export async function getJobDetail(
       language: job.detectedLanguage,
       cueCount: job.cueCount,
       noSpeech: job.noSpeech,
+      readability: (job.readability as ReadabilityReport | null) ?? null,
     };
   }
 
@@ -106,7 +115,12 @@ export async function getJobDetail(
       contentType: job.contentType,
       durationSec: job.durationSec ?? probedDuration(job.errorDetail),
     },
-    options: { language: jobOptions.language ?? null, burnIn: jobOptions.burnIn !== false },
+    options: {
+      language: jobOptions.language ?? null,
+      burnIn: jobOptions.burnIn !== false,
+      audioTrack: jobOptions.audioTrack ?? null,
+      profile: jobOptions.profile ?? DEFAULT_CAPTION_PROFILE,
+    },
     result,
     error: job.errorCode
       ? {

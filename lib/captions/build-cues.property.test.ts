@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildCues } from "./build-cues";
 import { checkCue, checkCueSequence, checkReadingSpeed } from "./check-cues";
+import { CAPTION_PROFILES } from "./profiles";
 import { type CueRules, DEFAULT_CUE_RULES, type Word } from "./types";
 
 // Property tests: whatever timings a recogniser hands over — realistic, zero-length, collapsed onto one
@@ -83,7 +84,7 @@ function timedWords(texts: string[], steps: Step[], startAt = 0): Word[] {
 
 /** Rule sets a captioning profile might use; each keeps a full cue readable within its maximum duration. */
 const rulesArbitrary: fc.Arbitrary<CueRules> = fc.oneof(
-  fc.constant(DEFAULT_CUE_RULES),
+  fc.constantFrom(...Object.values(CAPTION_PROFILES)),
   fc.record({
     maxCharsPerLine: fc.integer({ min: 16, max: 42 }),
     maxLines: fc.integer({ min: 1, max: 3 }),

@@ -1,5 +1,7 @@
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import { type CaptionProfile, DEFAULT_CAPTION_PROFILE } from "../captions/profiles";
+import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
@@ -18,7 +20,7 @@ export interface PublicJob {
    * What was asked for: the language (null = detect automatically), burned-in vs soft subtitles, and the
    * audio track (null = chosen by the worker: the default track, else the first with sound).
    */
-  options: { language: string | null; burnIn: boolean; audioTrack: number | null };
+  options: { language: string | null; burnIn: boolean; audioTrack: number | null; profile: CaptionProfile };
   result: {
     videoUrl: string;
     srtUrl: string;
@@ -28,6 +30,8 @@ export interface PublicJob {
     burnIn: boolean;
     /** true when no speech was found: the captions are empty on purpose. */
     noSpeech: boolean;
+    /** How the captions measure against the job's caption profile; null for jobs finished before reports. */
+    readability: ReadabilityReport | null;
   } | null;
 }
 
@@ -44,13 +48,14 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: services.env.APP_URL ?? origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number };
+  const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number; profile?: CaptionProfile };
   const result: PublicJob["result"] = urls && {
     ...urls,
     durationSec: job.durationSec,
     language: job.detectedLanguage,
     burnIn: options.burnIn !== false,
     noSpeech: job.noSpeech,
+    readability: (job.readability as ReadabilityReport | null) ?? null,
   };
 
   return {
@@ -67,6 +72,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
       language: options.language ?? null,
       burnIn: options.burnIn !== false,
       audioTrack: options.audioTrack ?? null,
+      profile: options.profile ?? DEFAULT_CAPTION_PROFILE,
     },
     result,
   };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import { CAPTION_PROFILE_NAMES } from "../captions/profiles";
 import { Prisma } from "../generated/prisma/client";
 import { newJobId } from "../ids";
 import { enqueueCaptionJob, QueueUnavailableError } from "../jobs/enqueue";
@@ -17,6 +18,8 @@ export const processRequestSchema = z
     burnIn: z.boolean().optional(),
     /** Audio track to caption, counted from 0 among audio tracks; default: chosen by the worker. */
     audioTrack: z.number().int().min(0).max(63).optional(),
+    /** Caption rules: "netflix-en" (default), "bbc", "children" or "social". */
+    profile: z.enum(CAPTION_PROFILE_NAMES).optional(),
   })
   .strict();
 
@@ -51,6 +54,7 @@ export async function createProcessJob(
     language: input.language === "auto" ? undefined : input.language,
     burnIn: input.burnIn ?? true,
     ...(input.audioTrack === undefined ? {} : { audioTrack: input.audioTrack }),
+    ...(input.profile === undefined ? {} : { profile: input.profile }),
   };
   const requestHash = createHash("sha256")
     .update(JSON.stringify({ key: input.key, ...options }))

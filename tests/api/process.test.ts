@@ -85,6 +85,7 @@ describe("POST /api/video/process", () => {
     ["a 513-character key", { key: `uploads/${"a".repeat(505)}` }, "VALIDATION_ERROR", "key"],
     ["audioTrack -1", { key: "uploads/abc/clip.mp4", audioTrack: -1 }, "VALIDATION_ERROR", "audioTrack"],
     ["audioTrack 1.5", { key: "uploads/abc/clip.mp4", audioTrack: 1.5 }, "VALIDATION_ERROR", "audioTrack"],
+    ['profile "netflix"', { key: "uploads/abc/clip.mp4", profile: "netflix" }, "VALIDATION_ERROR", "profile"],
     ["burnIn as a string", { key: "uploads/abc/clip.mp4", burnIn: "yes" }, "VALIDATION_ERROR", "burnIn"],
     ["language as a number", { key: "uploads/abc/clip.mp4", language: 1 }, "VALIDATION_ERROR", "language"],
     ['language "english"', { key: "uploads/abc/clip.mp4", language: "english" }, "VALIDATION_ERROR", "language"],

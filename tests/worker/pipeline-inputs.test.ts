@@ -55,9 +55,17 @@ describe("soft subtitles on an input MP4 cannot carry (VP8/Vorbis WebM)", () => 
 describe("audio track choice (MKV: track 0 silent, track 1 speech)", () => {
   it("transcribes the track with speech, says so in the timeline, and keeps that track", async () => {
     const clip = await makeTwoTrackMkv({ script: SCRIPT });
-    const job = await captionFile(stack.baseUrl, clip.path, { contentType: "video/x-matroska" });
+    const job = await captionFile(stack.baseUrl, clip.path, { contentType: "video/x-matroska", profile: "bbc" });
     const dir = await mkdtemp(path.join(outDir, "mkv-"));
     const { wer } = await assertCaptionedOutput(job, { ...clip, script: SCRIPT, outDir: dir, maxWer: 0.25 });
+    // Built to the BBC profile (37-character lines) and reported against it.
+    expect(job.options.profile).toBe("bbc");
+    expect(job.result?.readability).toMatchObject({
+      profile: "bbc",
+      compliantShare: 1,
+      rules: { maxCharsPerLine: 37 },
+    });
+    expect(job.result?.readability?.maxLineLength).toBeLessThanOrEqual(37);
     console.log(`two-track MKV, silent first track: WER ${(wer * 100).toFixed(1)}%`);
     const note = (await eventsOf(job.id)).find((e) => e.type === "note" && e.stage === "extracting_audio");
     expect(note?.message).toMatch(/audio track 1 of 2 .*the first with sound; silent: 0/);
@@ -118,7 +126,9 @@ describe("never recognised twice", () => {
     sabotage.stop();
     expect(sabotage.done()).toBe(1);
     const dir = await mkdtemp(path.join(outDir, "retry-"));
-    await assertCaptionedOutput(job, { ...clip, script: SCRIPT, outDir: dir });
+    const { cues } = await assertCaptionedOutput(job, { ...clip, script: SCRIPT, outDir: dir });
+    expect(job.result?.readability).toMatchObject({ profile: "netflix-en", cues, compliantShare: 1 });
+    expect(job.result?.readability?.cps.max).toBeLessThanOrEqual(20);
 
     const events = await eventsOf(job.id);
     const retrying = events.find((e) => e.type === "retrying");

@@ -7,6 +7,7 @@ import { AutoRefresh } from "@/components/admin/auto-refresh";
 import { ErrorPanel } from "@/components/admin/error-panel";
 import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
+import { ReadabilityTable } from "@/components/captions/readability-table";
 import { formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
 import { getJobDetail } from "@/lib/admin/job-detail";
 import { requestOrigin } from "@/lib/admin/request-origin";
@@ -122,6 +123,10 @@ export default async function JobPage({ params }: { params: Params }) {
             <dd>{job.options.language ?? "Automatic"}</dd>
             <dt>Captions</dt>
             <dd>{job.options.burnIn ? "Burned into the picture" : "Subtitle track"}</dd>
+            <dt>Audio track</dt>
+            <dd>{job.options.audioTrack ?? "Automatic"}</dd>
+            <dt>Caption profile</dt>
+            <dd>{job.options.profile}</dd>
           </dl>
         </section>
       </div>
@@ -152,6 +157,16 @@ export default async function JobPage({ params }: { params: Params }) {
               ? "No speech was found: the captions are empty on purpose."
               : `${job.result.cueCount ?? 0} captions${job.result.language ? ` · language ${job.result.language}` : ""}.`}
           </p>
+          {job.result.readability && (
+            <>
+              <h3 id="readability-title">Readability</h3>
+              <ReadabilityTable
+                report={job.result.readability}
+                headingId="readability-title"
+                className="adm-readability"
+              />
+            </>
+          )}
           <ul className="adm-buttons" style={{ listStyle: "none", padding: 0 }}>
             <li>
               <a className="adm-button" data-variant="secondary" href={job.result.videoUrl} download>

@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "Job" ADD COLUMN     "readability" JSONB;
+
 -- CreateTable
 CREATE TABLE "JobTranscript" (
     "jobId" TEXT NOT NULL,
