@@ -8,6 +8,7 @@ import { readabilityReport } from "../lib/captions/readability";
 import type { PrismaClient } from "../lib/db";
 import { JobError } from "../lib/error-codes";
 import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
+import { pendingCaptionEdit, recordRenderedVersion } from "../lib/jobs/caption-versions";
 import { canceledState } from "../lib/jobs/job-states";
 import { loadTranscriptCheckpoint, saveTranscriptCheckpoint } from "../lib/jobs/transcript-checkpoint";
 import type { Storage } from "../lib/storage";
@@ -19,7 +20,7 @@ import { extractAudio } from "./stages/extract-audio";
 import { probeMedia } from "./stages/probe";
 import { renderVideo } from "./stages/render";
 import { uploadOutputs } from "./stages/upload-outputs";
-import { writeCaptions } from "./stages/write-captions";
+import { writeCaptions, writeCueFiles } from "./stages/write-captions";
 import type { Transcriber, Transcript } from "./transcribe/types";
 
 export interface WorkerDeps {
@@ -113,13 +114,17 @@ export async function processCaptionJob(
       probeMedia(input, { maxDurationSec: deps.settings.maxDurationSec, signal }),
     );
 
-    // A transcript saved by an earlier attempt is reused: recognition is paid for once per job.
+    // A transcript saved by an earlier attempt is reused: recognition is paid for once per job. Edited
+    // captions (PUT …/captions) are rendered as they are, from the same checkpoint.
     const checkpoint = await loadTranscriptCheckpoint(deps.db, jobId);
+    const edit = await pendingCaptionEdit(deps.db, jobId, row.captionVersion);
     let transcript: Transcript;
     let audioTrack: number | null;
     if (checkpoint) {
       ({ transcript, audioTrack } = checkpoint);
-      const message = `Reusing the transcript of attempt ${checkpoint.attempt} (${transcript.backend}).`;
+      const message = edit
+        ? `Rendering edited captions (version ${edit.version}): no recognition.`
+        : `Reusing the transcript of attempt ${checkpoint.attempt} (${transcript.backend}).`;
       await run.skip("extracting_audio", message, { fromAttempt: checkpoint.attempt });
       await run.skip("transcribing", message, { fromAttempt: checkpoint.attempt, backend: transcript.backend });
     } else {
@@ -172,7 +177,9 @@ export async function processCaptionJob(
     }
 
     const profile = options.profile ?? DEFAULT_CAPTION_PROFILE;
-    const captions = await run.stage("building_captions", () => writeCaptions(transcript, dir, profileRules(profile)));
+    const captions = await run.stage("building_captions", () =>
+      edit ? writeCueFiles(edit.cues, dir) : writeCaptions(transcript, dir, profileRules(profile)),
+    );
     const readability = readabilityReport(captions.cues, profile);
     const output = path.join(dir, "output.mp4");
     const mode = await run.stage("rendering", (report) =>
@@ -199,6 +206,11 @@ export async function processCaptionJob(
     );
     await run.flush();
     signal.throwIfAborted();
+    await recordRenderedVersion(deps.db, jobId, row.captionVersion, {
+      cues: captions.cues,
+      outputs: keys,
+      readability,
+    });
 
     const processingMs = Math.round(performance.now() - began);
     const noSpeech = captions.cues.length === 0;
@@ -229,7 +241,7 @@ export async function processCaptionJob(
         durationMs: processingMs,
         message: noSpeech
           ? "Completed: no speech was found, captions are empty."
-          : `Completed: ${captions.cues.length} captions (${mode}).`,
+          : `Completed: ${captions.cues.length} captions (${mode})${row.captionVersion > 1 ? `, version ${row.captionVersion}` : ""}.`,
         data: {
           backend: transcript.backend,
           mode,

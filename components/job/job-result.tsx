@@ -1,12 +1,17 @@
+"use client";
+
+import { useRef } from "react";
 import { ReadabilityTable } from "@/components/captions/readability-table";
 import { languageName } from "@/lib/client/job-labels";
 import type { PublicJob } from "@/lib/client/video-api";
+import { CaptionEditor } from "./caption-editor";
 import styles from "./job.module.css";
 
 type Result = NonNullable<PublicJob["result"]>;
 
 /** The finished video with its caption track, and the three downloads. */
-export function JobResult({ result }: { result: Result }) {
+export function JobResult({ jobId, result }: { jobId: string; result: Result }) {
+  const video = useRef<HTMLVideoElement>(null);
   const language = result.language ?? "und";
   const trackLabel = result.language ? `${languageName(result.language)} captions` : "Captions";
   return (
@@ -15,7 +20,14 @@ export function JobResult({ result }: { result: Result }) {
         Watch
       </h2>
       {/* crossOrigin: a caption track from another origin (an S3/R2 bucket) loads only over CORS. */}
-      <video className={styles.video} controls preload="metadata" crossOrigin="anonymous" src={result.videoUrl}>
+      <video
+        ref={video}
+        className={styles.video}
+        controls
+        preload="metadata"
+        crossOrigin="anonymous"
+        src={result.videoUrl}
+      >
         <track kind="captions" src={result.vttUrl} srcLang={language} label={trackLabel} default={!result.burnIn} />
         Your browser cannot play this video here; download it below.
       </video>
@@ -42,6 +54,8 @@ export function JobResult({ result }: { result: Result }) {
           />
         </>
       )}
+
+      <CaptionEditor jobId={jobId} video={video} />
 
       <h2 className={styles.sectionTitle}>Download</h2>
       <ul className={styles.downloads}>

@@ -6,7 +6,13 @@ import { formatBytes } from "@/lib/client/human-units";
 import { languageName, OFFERED_LANGUAGES } from "@/lib/client/job-labels";
 import { putWithProgress, UploadCanceledError, type UploadHandle } from "@/lib/client/put-with-progress";
 import { TransferMeter, type TransferStats } from "@/lib/client/transfer-meter";
-import { ApiRequestError, newIdempotencyKey, requestUpload, startProcessing } from "@/lib/client/video-api";
+import {
+  ApiRequestError,
+  newIdempotencyKey,
+  rememberManageToken,
+  requestUpload,
+  startProcessing,
+} from "@/lib/client/video-api";
 import { checkVideoFile } from "@/lib/client/video-file";
 import { DropZone } from "./drop-zone";
 import styles from "./upload.module.css";
@@ -89,6 +95,7 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
       const body = JSON.stringify({ key, language, burnIn });
       if (attempt.current?.body !== body) attempt.current = { body, idempotencyKey: newIdempotencyKey() };
       const job = await startProcessing("", key, { language, burnIn }, attempt.current.idempotencyKey);
+      if (job.manageToken) rememberManageToken(job.id, job.manageToken);
       router.push(`/jobs/${encodeURIComponent(job.id)}`);
     } catch (caught) {
       submitting.current = false;

@@ -32,6 +32,8 @@ export interface PublicJob {
     noSpeech: boolean;
     /** How the captions measure against the job's caption profile; null for jobs finished before reports. */
     readability: ReadabilityReport | null;
+    /** The caption version shown: 1 as recognised, 2, 3… after edits (GET …/captions lists them all). */
+    version: number;
   } | null;
 }
 
@@ -56,6 +58,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     burnIn: options.burnIn !== false,
     noSpeech: job.noSpeech,
     readability: (job.readability as ReadabilityReport | null) ?? null,
+    version: job.captionVersion,
   };
 
   return {

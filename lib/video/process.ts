@@ -6,6 +6,7 @@ import { CAPTION_PROFILE_NAMES } from "../captions/profiles";
 import { Prisma } from "../generated/prisma/client";
 import { newJobId } from "../ids";
 import { enqueueCaptionJob, QueueUnavailableError } from "../jobs/enqueue";
+import { newManageToken } from "../jobs/manage-token";
 import { isValidObjectKey } from "../storage";
 
 export const processRequestSchema = z
@@ -32,6 +33,11 @@ export interface ProcessResult {
   statusUrl: string;
   /** true when an Idempotency-Key matched an earlier request and no new job was made. */
   replayed: boolean;
+  /**
+   * Lets the submitter edit the job's captions (Authorization: Bearer). Shown once, on the request that
+   * made the job; a replay cannot show it again (only its hash is stored).
+   */
+  manageToken?: string;
 }
 
 /**
@@ -69,6 +75,7 @@ export async function createProcessJob(
   if (!info) throw new ApiError("INPUT_NOT_FOUND", "No uploaded file was found for this key; upload it first.");
 
   const id = newJobId();
+  const manage = newManageToken();
   try {
     await services.db.job.create({
       data: {
@@ -78,6 +85,7 @@ export async function createProcessJob(
         inputSize: BigInt(info.size),
         contentType: info.contentType ?? null,
         options,
+        manageTokenHash: manage.hash,
         events: { create: { type: "queued", message: "Job created" } },
         ...(idempotencyKey ? { idempotencyKeys: { create: { key: idempotencyKey, requestHash } } } : {}),
       },
@@ -100,7 +108,7 @@ export async function createProcessJob(
     }
     throw error;
   }
-  return { ...publicRef(id, "queued"), replayed: false };
+  return { ...publicRef(id, "queued"), replayed: false, manageToken: manage.token };
 }
 
 async function findIdempotentJob(services: AppServices, key: string, requestHash: string) {

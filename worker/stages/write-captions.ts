@@ -16,6 +16,11 @@ export async function writeCaptions(
     transcript.segments.length > 0 ? { segments: transcript.segments } : { words: transcript.words },
     rules,
   );
+  return writeCueFiles(cues, workDir);
+}
+
+/** Writes the SRT and WebVTT files of finished cues (built, or edited by a person). */
+export async function writeCueFiles(cues: Cue[], workDir: string): Promise<{ cues: Cue[]; srt: string; vtt: string }> {
   const srt = path.join(workDir, "captions.srt");
   const vtt = path.join(workDir, "captions.vtt");
   await Promise.all([writeFile(srt, toSrt(cues)), writeFile(vtt, toVtt(cues))]);
