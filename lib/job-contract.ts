@@ -1,5 +1,6 @@
 import { Queue, type QueueOptions } from "bullmq";
 import { z } from "zod";
+import { captionStyleSchema } from "./captions/caption-style";
 import { CAPTION_PROFILE_NAMES } from "./captions/profiles";
 import { JOB_ID_PATTERN } from "./ids";
 
@@ -28,6 +29,8 @@ export const captionJobOptionsSchema = z
     audioTrack: z.number().int().min(0).max(63).optional(),
     /** The caption rules cues are built to and the readability report checks (lib/captions/profiles.ts). */
     profile: z.enum(CAPTION_PROFILE_NAMES).optional(),
+    /** How burned-in captions look (lib/captions/caption-style.ts); maxLines also shapes the cues. */
+    style: captionStyleSchema.optional(),
   })
   .strict();
 export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
+import { resolveCaptionStyle } from "../lib/captions/caption-style";
 import { DEFAULT_CAPTION_PROFILE, profileRules } from "../lib/captions/profiles";
 import { readabilityReport } from "../lib/captions/readability";
 import type { PrismaClient } from "../lib/db";
@@ -177,8 +178,11 @@ export async function processCaptionJob(
     }
 
     const profile = options.profile ?? DEFAULT_CAPTION_PROFILE;
+    const style = resolveCaptionStyle(options.style);
+    const look = { style, frame: { width: media.width ?? 640, height: media.height ?? 360 } };
+    const rules = { ...profileRules(profile), maxLines: style.maxLines };
     const captions = await run.stage("building_captions", () =>
-      edit ? writeCueFiles(edit.cues, dir) : writeCaptions(transcript, dir, profileRules(profile)),
+      edit ? writeCueFiles(edit.cues, dir, look) : writeCaptions(transcript, dir, rules, look),
     );
     const readability = readabilityReport(captions.cues, profile);
     const output = path.join(dir, "output.mp4");
@@ -188,6 +192,7 @@ export async function processCaptionJob(
         media,
         audioTrack,
         srtFile: captions.cues.length > 0 ? captions.srt : null,
+        assFile: captions.cues.length > 0 ? captions.ass : null,
         burnIn: options.burnIn,
         output,
         preset: deps.settings.preset,

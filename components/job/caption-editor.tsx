@@ -103,6 +103,7 @@ export function CaptionEditor({ jobId, video }: { jobId: string; video: RefObjec
                   type="number"
                   step="0.001"
                   min="0"
+                  aria-label={`${field === "start" ? "Start" : "End"} of caption ${index + 1} (seconds)`}
                   value={cue[field]}
                   onChange={(e) => update(index, { [field]: Number(e.target.value) })}
                   onKeyDown={onKeyDown(index)}
@@ -113,6 +114,7 @@ export function CaptionEditor({ jobId, video }: { jobId: string; video: RefObjec
               Text of caption {index + 1}
               <textarea
                 id={`cue-text-${index}`}
+                aria-label={`Text of caption ${index + 1}`}
                 rows={2}
                 value={cue.text}
                 onChange={(e) => update(index, { text: e.target.value })}

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import { captionStyleSchema } from "../captions/caption-style";
 import { CAPTION_PROFILE_NAMES } from "../captions/profiles";
 import { Prisma } from "../generated/prisma/client";
 import { newJobId } from "../ids";
@@ -21,6 +22,8 @@ export const processRequestSchema = z
     audioTrack: z.number().int().min(0).max(63).optional(),
     /** Caption rules: "netflix-en" (default), "bbc", "children" or "social". */
     profile: z.enum(CAPTION_PROFILE_NAMES).optional(),
+    /** Burned-in look: { preset, fontSize, position, background, textColor, backgroundColor, maxLines, highlightWords }. */
+    style: captionStyleSchema.optional(),
   })
   .strict();
 
@@ -61,6 +64,7 @@ export async function createProcessJob(
     burnIn: input.burnIn ?? true,
     ...(input.audioTrack === undefined ? {} : { audioTrack: input.audioTrack }),
     ...(input.profile === undefined ? {} : { profile: input.profile }),
+    ...(input.style === undefined ? {} : { style: input.style }),
   };
   const requestHash = createHash("sha256")
     .update(JSON.stringify({ key: input.key, ...options }))

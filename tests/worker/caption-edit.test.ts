@@ -182,9 +182,9 @@ describe("the job page's cue editor", () => {
       const page = await context.newPage();
       await page.goto(`/jobs/${jobId}`);
       await page.getByText("Edit captions (version 3)").click();
-      const end = page.getByLabel("End", { exact: true }).first();
+      const end = page.getByLabel("End of caption 1 (seconds)", { exact: true });
       const originalEnd = await end.inputValue();
-      const start = Number(await page.getByLabel("Start", { exact: true }).first().inputValue());
+      const start = Number(await page.getByLabel("Start of caption 1 (seconds)", { exact: true }).inputValue());
       await end.fill(String(start + 0.1));
       await page.getByLabel("Text of caption 1", { exact: true }).press("Control+s");
       await page

@@ -4,10 +4,6 @@ import { runFfmpeg } from "../ffmpeg";
 import type { MediaInfo } from "./probe";
 
 export const CAPTION_FONT_DIR = "/usr/share/fonts/truetype/dejavu";
-// libass measures SRT styles against a 288-line canvas: 14 ≈ 5% of the picture's height, which keeps a
-// 42-character line inside a 4:3 frame. A thin outline instead of a box keeps more picture visible.
-const CAPTION_STYLE =
-  "FontName=DejaVu Sans,FontSize=14,PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BorderStyle=1,Outline=1.2,Shadow=0.6,MarginV=14";
 
 // Codecs an MP4 can carry as they are: copying them avoids a re-encode (soft subtitles, no-speech jobs).
 const MP4_VIDEO_CODECS = new Set(["h264", "hevc", "av1", "vp9", "mpeg4"]);
@@ -20,6 +16,8 @@ export interface RenderInput {
   audioTrack: number | null;
   /** SRT file of the cues; null when there are no cues (nothing to draw or mux). */
   srtFile: string | null;
+  /** ASS script of the same cues in the job's style: what burn-in draws (lib/captions/ass.ts). */
+  assFile: string | null;
   burnIn: boolean;
   output: string;
   preset: string;
@@ -67,10 +65,10 @@ export async function renderVideo(input: RenderInput): Promise<RenderMode> {
 
   if (mode === "burn-in" || mode === "re-encode" || mode === "re-encode-soft-subtitles") {
     const filters = ["scale=trunc(iw/2)*2:trunc(ih/2)*2"];
-    if (mode === "burn-in" && input.srtFile) {
-      filters.push(
-        `subtitles='${filterPath(input.srtFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}':force_style='${CAPTION_STYLE}'`,
-      );
+    if (mode === "burn-in") {
+      if (!input.assFile) throw new Error("burn-in needs the ASS script of the cues");
+      // The script carries the exact style in the frame's own pixels (PlayResX/Y): libass draws it as is.
+      filters.push(`ass='${filterPath(input.assFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}'`);
     }
     // videoFilters(), not "-vf" in outputOptions: fluent-ffmpeg splits option strings at spaces.
     command.videoFilters(filters);
