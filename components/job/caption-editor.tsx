@@ -1,6 +1,6 @@
 "use client";
 
-import { type KeyboardEvent, type RefObject, useEffect, useState } from "react";
+import { type KeyboardEvent, useEffect, useState } from "react";
 import {
   CaptionRulesError,
   type EditableCue,
@@ -11,13 +11,26 @@ import {
 } from "@/lib/client/video-api";
 import styles from "./job.module.css";
 
+// Stands in for a token when the console's session cookie authorises the save.
+const ADMIN_SESSION = "admin-session";
+
 /**
  * The submitter's cue editor: text and timing of every cue, play from a cue, save as the next version
  * (re-rendered without recognition), and the version history. Shown only in the browser that submitted
  * the job (it holds the manage token). Keys: Alt+↓/↑ next/previous cue, Alt+P play from the cue,
  * Ctrl/⌘+S save.
  */
-export function CaptionEditor({ jobId, video }: { jobId: string; video: RefObject<HTMLVideoElement | null> }) {
+export function CaptionEditor({
+  jobId,
+  videoId,
+  asAdmin = false,
+}: {
+  jobId: string;
+  /** The id of the <video> element "play from caption" drives. */
+  videoId: string;
+  /** In the console: saves with the admin's session (audited) instead of the submitter's token. */
+  asAdmin?: boolean;
+}) {
   const [token, setToken] = useState<string | null>(null);
   const [captions, setCaptions] = useState<JobCaptions | null>(null);
   const [cues, setCues] = useState<EditableCue[]>([]);
@@ -25,7 +38,7 @@ export function CaptionEditor({ jobId, video }: { jobId: string; video: RefObjec
   const [status, setStatus] = useState<string>("");
   const [saving, setSaving] = useState(false);
 
-  useEffect(() => setToken(recalledManageToken(jobId)), [jobId]);
+  useEffect(() => setToken(asAdmin ? ADMIN_SESSION : recalledManageToken(jobId)), [jobId, asAdmin]);
   useEffect(() => {
     if (!token) return;
     const controller = new AbortController();
@@ -45,7 +58,7 @@ export function CaptionEditor({ jobId, video }: { jobId: string; video: RefObjec
   const update = (index: number, change: Partial<EditableCue>) =>
     setCues((current) => current.map((cue, i) => (i === index ? { ...cue, ...change } : cue)));
   const playFrom = (cue: EditableCue) => {
-    const player = video.current;
+    const player = document.getElementById(videoId) as HTMLVideoElement | null;
     if (!player) return;
     player.currentTime = cue.start;
     void player.play().catch(() => {});
@@ -54,7 +67,10 @@ export function CaptionEditor({ jobId, video }: { jobId: string; video: RefObjec
     setSaving(true);
     setStatus("Saving…");
     try {
-      const saved = await saveCaptions("", jobId, token, { version: captions.version, cues });
+      const saved = await saveCaptions("", jobId, token === ADMIN_SESSION ? null : token, {
+        version: captions.version,
+        cues,
+      });
       setStatus(`Saved as version ${saved.version}; the video is being rendered again.`);
       // The page shows the job's progress again from the server's state.
       window.location.reload();

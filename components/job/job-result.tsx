@@ -1,6 +1,3 @@
-"use client";
-
-import { useRef } from "react";
 import { ReadabilityTable } from "@/components/captions/readability-table";
 import { languageName } from "@/lib/client/job-labels";
 import type { PublicJob } from "@/lib/client/video-api";
@@ -11,7 +8,6 @@ type Result = NonNullable<PublicJob["result"]>;
 
 /** The finished video with its caption track, and the three downloads. */
 export function JobResult({ jobId, result }: { jobId: string; result: Result }) {
-  const video = useRef<HTMLVideoElement>(null);
   const language = result.language ?? "und";
   const trackLabel = result.language ? `${languageName(result.language)} captions` : "Captions";
   return (
@@ -21,7 +17,7 @@ export function JobResult({ jobId, result }: { jobId: string; result: Result }) 
       </h2>
       {/* crossOrigin: a caption track from another origin (an S3/R2 bucket) loads only over CORS. */}
       <video
-        ref={video}
+        id="job-video"
         className={styles.video}
         controls
         preload="metadata"
@@ -55,7 +51,7 @@ export function JobResult({ jobId, result }: { jobId: string; result: Result }) 
         </>
       )}
 
-      <CaptionEditor jobId={jobId} video={video} />
+      <CaptionEditor jobId={jobId} videoId="job-video" />
 
       <h2 className={styles.sectionTitle}>Download</h2>
       <ul className={styles.downloads}>

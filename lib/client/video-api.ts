@@ -124,16 +124,22 @@ export class CaptionRulesError extends ApiRequestError {
   }
 }
 
-/** Saves edited captions as the next version (the job re-renders them); throws CaptionRulesError per cue. */
+/**
+ * Saves edited captions as the next version (the job re-renders them); throws CaptionRulesError per cue.
+ * Without a manage token the request relies on the console's session cookie (admins).
+ */
 export async function saveCaptions(
   baseUrl: string,
   id: string,
-  manageToken: string,
+  manageToken: string | null,
   body: { version: number; cues: EditableCue[] },
 ): Promise<{ version: number }> {
   const response = await fetch(`${baseUrl}/api/video/job/${encodeURIComponent(id)}/captions`, {
     method: "PUT",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${manageToken}` },
+    headers: {
+      "Content-Type": "application/json",
+      ...(manageToken ? { Authorization: `Bearer ${manageToken}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   if (response.ok) return (await response.json()) as { version: number };

@@ -8,6 +8,7 @@ import { ErrorPanel } from "@/components/admin/error-panel";
 import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
 import { ReadabilityTable } from "@/components/captions/readability-table";
+import { CaptionEditor } from "@/components/job/caption-editor";
 import { formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
 import { getJobDetail } from "@/lib/admin/job-detail";
 import { requestOrigin } from "@/lib/admin/request-origin";
@@ -138,6 +139,7 @@ export default async function JobPage({ params }: { params: Params }) {
           <h2 id="result-title">Result</h2>
           {/* S3 URLs are cross-origin: the caption track only loads with CORS, which the bucket must allow. */}
           <video
+            id="admin-job-video"
             className="adm-video"
             controls
             preload="metadata"
@@ -157,6 +159,7 @@ export default async function JobPage({ params }: { params: Params }) {
               ? "No speech was found: the captions are empty on purpose."
               : `${job.result.cueCount ?? 0} captions${job.result.language ? ` · language ${job.result.language}` : ""}.`}
           </p>
+          {job.status === "completed" && isAdmin && <CaptionEditor jobId={job.id} videoId="admin-job-video" asAdmin />}
           {job.result.readability && (
             <>
               <h3 id="readability-title">Readability</h3>
