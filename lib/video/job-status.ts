@@ -5,6 +5,7 @@ import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
+import { type QueuePlace, queuePlace } from "./queue-position";
 
 export interface PublicJob {
   id: string;
@@ -16,6 +17,8 @@ export interface PublicJob {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** While queued: the place in line and an estimated wait; null otherwise. */
+  queue: QueuePlace | null;
   /**
    * What was asked for: the language (null = detect automatically), burned-in vs soft subtitles, and the
    * audio track (null = chosen by the worker: the default track, else the first with sound).
@@ -77,6 +80,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
       audioTrack: options.audioTrack ?? null,
       profile: options.profile ?? DEFAULT_CAPTION_PROFILE,
     },
+    queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
     result,
   };
 }
