@@ -41,7 +41,17 @@ const PUBLIC_JOB_FIELDS = [
   "status",
   "updatedAt",
 ];
-const RESULT_FIELDS = ["burnIn", "durationSec", "language", "noSpeech", "srtUrl", "videoUrl", "vttUrl"];
+const RESULT_FIELDS = [
+  "burnIn",
+  "durationSec",
+  "language",
+  "noSpeech",
+  "readability",
+  "srtUrl",
+  "version",
+  "videoUrl",
+  "vttUrl",
+];
 
 async function getJob(id: string): Promise<{ res: Response; text: string; job: PublicJob }> {
   const res = await fetch(`${stack.baseUrl}/api/video/job/${id}`);
@@ -54,6 +64,7 @@ async function getJob(id: string): Promise<{ res: Response; text: string; job: P
 function expectNothingInternal(text: string) {
   for (const internal of [
     "uploads/",
+    "manageToken",
     "inputKey",
     "errorDetail",
     "stderr",
@@ -200,7 +211,9 @@ describe("GET /api/video/job/[id]", () => {
     expect(job.startedAt).not.toBeNull();
     expect(job.finishedAt).not.toBeNull();
     expect(Object.keys(job.result ?? {}).sort()).toEqual(RESULT_FIELDS);
-    expect(job.result).toMatchObject({ durationSec: 6.2, language: "en", burnIn: true, noSpeech: false });
+    expect(job.result).toMatchObject({ durationSec: 6.2, language: "en", burnIn: true, noSpeech: false, version: 1 });
+    // A row finished without a report (e.g. before reports existed) says so with null.
+    expect(job.result?.readability).toBeNull();
     expectNothingInternal(text);
 
     const downloads: [string, Buffer, string, string][] = [
