@@ -98,7 +98,8 @@ describe("renderVideo, burn-in", () => {
   });
 });
 
-describe("renderVideo, styles through ASS", () => {
+// Each case renders two or three clips: allow for a shared, busy machine.
+describe("renderVideo, styles through ASS", { timeout: 240_000 }, () => {
   // How much a band of the picture changed between input and output at a moment a cue is on screen.
   async function bandChange(input: string, output: string, band: { top: number; bottom: number }) {
     return meanAbsDiff(await frameBand(input, 0.6, band), await frameBand(output, 0.6, band));
