@@ -5,6 +5,10 @@ export const JOB_ERRORS = {
   INVALID_MEDIA: { retryable: false, message: "The file could not be read as a video." },
   NO_VIDEO_STREAM: { retryable: false, message: "The file has no video track." },
   TOO_LONG: { retryable: false, message: "The video is longer than the allowed limit." },
+  AUDIO_TRACK_NOT_FOUND: {
+    retryable: false,
+    message: "The audio track asked for (audioTrack) does not exist in this video.",
+  },
   INPUT_MISSING: { retryable: false, message: "The uploaded file was not found; upload it again." },
   TRANSCRIPTION_FAILED: { retryable: true, message: "Speech recognition failed; we will retry." },
   TRANSCRIPTION_REJECTED: {

@@ -1,5 +1,7 @@
 import { Queue, type QueueOptions } from "bullmq";
 import { z } from "zod";
+import { captionStyleSchema } from "./captions/caption-style";
+import { CAPTION_PROFILE_NAMES } from "./captions/profiles";
 import { JOB_ID_PATTERN } from "./ids";
 
 // The one contract between the API (producer) and the worker (consumer). The payload carries the job's
@@ -20,6 +22,15 @@ export const captionJobOptionsSchema = z
       .optional(),
     /** true: captions burned into the picture; false: a soft subtitle track (no re-encode). */
     burnIn: z.boolean().default(true),
+    /**
+     * Which audio track to transcribe and keep, counted from 0 among audio tracks (ffmpeg's `0:a:N`);
+     * undefined: the default track, else the first that is not silent.
+     */
+    audioTrack: z.number().int().min(0).max(63).optional(),
+    /** The caption rules cues are built to and the readability report checks (lib/captions/profiles.ts). */
+    profile: z.enum(CAPTION_PROFILE_NAMES).optional(),
+    /** How burned-in captions look (lib/captions/caption-style.ts); maxLines also shapes the cues. */
+    style: captionStyleSchema.optional(),
   })
   .strict();
 export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;

@@ -1,14 +1,16 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { ReadabilityTable } from "@/components/captions/readability-table";
 import { languageName } from "@/lib/client/job-labels";
 import type { PublicJob } from "@/lib/client/video-api";
+import { CaptionEditor } from "./caption-editor";
 import styles from "./job.module.css";
 
 type Result = NonNullable<PublicJob["result"]>;
 
 /** The finished video with its caption track, and the three downloads. */
-export function JobResult({ result }: { result: Result }) {
+export function JobResult({ jobId, result }: { jobId: string; result: Result }) {
   const language = result.language ?? "und";
   const trackLabel = result.language ? `${languageName(result.language)} captions` : "Captions";
   const video = useRef<HTMLVideoElement>(null);
@@ -26,6 +28,7 @@ export function JobResult({ result }: { result: Result }) {
       </h2>
       {/* crossOrigin: a caption track from another origin (an S3/R2 bucket) loads only over CORS. */}
       <video
+        id="job-video"
         ref={video}
         className={styles.video}
         controls
@@ -65,6 +68,21 @@ export function JobResult({ result }: { result: Result }) {
           No speech was found; the captions are empty.
         </p>
       )}
+
+      {result.readability && (
+        <>
+          <h2 id="readability-heading" className={styles.sectionTitle}>
+            Readability
+          </h2>
+          <ReadabilityTable
+            report={result.readability}
+            headingId="readability-heading"
+            className={styles.readability}
+          />
+        </>
+      )}
+
+      <CaptionEditor jobId={jobId} videoId="job-video" />
 
       <h2 className={styles.sectionTitle}>Download</h2>
       <ul className={styles.downloads}>

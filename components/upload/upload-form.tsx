@@ -7,7 +7,13 @@ import { languageName } from "@/lib/client/job-labels";
 import { putWithProgress, UploadCanceledError, type UploadHandle } from "@/lib/client/put-with-progress";
 import { rememberJob } from "@/lib/client/recent-jobs";
 import { TransferMeter, type TransferStats } from "@/lib/client/transfer-meter";
-import { ApiRequestError, newIdempotencyKey, requestUpload, startProcessing } from "@/lib/client/video-api";
+import {
+  ApiRequestError,
+  newIdempotencyKey,
+  rememberManageToken,
+  requestUpload,
+  startProcessing,
+} from "@/lib/client/video-api";
 import { checkVideoFile } from "@/lib/client/video-file";
 import { DropZone } from "./drop-zone";
 import styles from "./upload.module.css";
@@ -103,6 +109,7 @@ export function UploadForm({
       const body = JSON.stringify({ key, language, burnIn });
       if (attempt.current?.body !== body) attempt.current = { body, idempotencyKey: newIdempotencyKey() };
       const job = await startProcessing("", key, { language, burnIn }, attempt.current.idempotencyKey);
+      if (job.manageToken) rememberManageToken(job.id, job.manageToken);
       rememberJob({ id: job.id, filename: picked.file.name, at: new Date().toISOString() });
       router.push(`/jobs/${encodeURIComponent(job.id)}`);
     } catch (caught) {

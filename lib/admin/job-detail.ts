@@ -1,5 +1,7 @@
 import type { AppServices } from "../app-services";
 import { type StoredTranscriber, storedTranscriberSchema } from "../asr/capabilities";
+import { DEFAULT_CAPTION_PROFILE } from "../captions/profiles";
+import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
@@ -47,7 +49,7 @@ export interface JobDetail {
     contentType: string | null;
     durationSec: number | null;
   };
-  options: { language: string | null; burnIn: boolean };
+  options: { language: string | null; burnIn: boolean; audioTrack: number | null; profile: string };
   result: {
     videoUrl: string;
     srtUrl: string;
@@ -57,6 +59,7 @@ export interface JobDetail {
     transcriber: StoredTranscriber | null;
     cueCount: number | null;
     noSpeech: boolean;
+    readability: ReadabilityReport | null;
   } | null;
   error: {
     code: string;
@@ -91,7 +94,12 @@ export async function getJobDetail(
   });
   if (!job) return null;
 
-  const jobOptions = (job.options ?? {}) as { language?: string; burnIn?: boolean };
+  const jobOptions = (job.options ?? {}) as {
+    language?: string;
+    burnIn?: boolean;
+    audioTrack?: number;
+    profile?: string;
+  };
   let result: JobDetail["result"] = null;
   const urls = await outputDownloadUrls(services.storage, job, {
     baseUrl: options.baseUrl,
@@ -104,6 +112,7 @@ export async function getJobDetail(
       transcriber: storedTranscriberSchema.safeParse(job.transcriber).data ?? null,
       cueCount: job.cueCount,
       noSpeech: job.noSpeech,
+      readability: (job.readability as ReadabilityReport | null) ?? null,
     };
   }
 
@@ -136,7 +145,12 @@ export async function getJobDetail(
       contentType: job.contentType,
       durationSec: job.durationSec ?? probedDuration(job.errorDetail),
     },
-    options: { language: jobOptions.language ?? null, burnIn: jobOptions.burnIn !== false },
+    options: {
+      language: jobOptions.language ?? null,
+      burnIn: jobOptions.burnIn !== false,
+      audioTrack: jobOptions.audioTrack ?? null,
+      profile: jobOptions.profile ?? DEFAULT_CAPTION_PROFILE,
+    },
     result,
     error: job.errorCode
       ? {

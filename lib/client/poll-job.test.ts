@@ -13,7 +13,7 @@ function job(status: string, phase: string | null, progress: number): PublicJob 
     startedAt: null,
     finishedAt: null,
     error: null,
-    options: { language: null, burnIn: true },
+    options: { language: null, burnIn: true, audioTrack: null, profile: "netflix-en" },
     queue: null,
     result: null,
   };

@@ -1,6 +1,8 @@
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { type StoredTranscriber, storedTranscriberSchema } from "../asr/capabilities";
+import { type CaptionProfile, DEFAULT_CAPTION_PROFILE } from "../captions/profiles";
+import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
@@ -18,8 +20,11 @@ export interface PublicJob {
   error: { code: string; message: string } | null;
   /** While queued: the place in line and an estimated wait; null otherwise. */
   queue: QueuePlace | null;
-  /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
-  options: { language: string | null; burnIn: boolean };
+  /**
+   * What was asked for: the language (null = detect automatically), burned-in vs soft subtitles, and the
+   * audio track (null = chosen by the worker: the default track, else the first with sound).
+   */
+  options: { language: string | null; burnIn: boolean; audioTrack: number | null; profile: CaptionProfile };
   result: {
     videoUrl: string;
     srtUrl: string;
@@ -32,6 +37,10 @@ export interface PublicJob {
     burnIn: boolean;
     /** true when no speech was found: the captions are empty on purpose. */
     noSpeech: boolean;
+    /** How the captions measure against the job's caption profile; null for jobs finished before reports. */
+    readability: ReadabilityReport | null;
+    /** The caption version shown: 1 as recognised, 2, 3… after edits (GET …/captions lists them all). */
+    version: number;
   } | null;
 }
 
@@ -48,7 +57,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const options = job.options as { language?: string; burnIn?: boolean };
+  const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number; profile?: CaptionProfile };
   const result: PublicJob["result"] = urls && {
     ...urls,
     durationSec: job.durationSec,
@@ -56,6 +65,8 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     transcriber: storedTranscriberSchema.safeParse(job.transcriber).data ?? null,
     burnIn: options.burnIn !== false,
     noSpeech: job.noSpeech,
+    readability: (job.readability as ReadabilityReport | null) ?? null,
+    version: job.captionVersion,
   };
 
   return {
@@ -68,7 +79,12 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
-    options: { language: options.language ?? null, burnIn: options.burnIn !== false },
+    options: {
+      language: options.language ?? null,
+      burnIn: options.burnIn !== false,
+      audioTrack: options.audioTrack ?? null,
+      profile: options.profile ?? DEFAULT_CAPTION_PROFILE,
+    },
     queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
     result,
   };

@@ -3,9 +3,12 @@ import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { configuredCapabilities, supportsLanguage } from "../asr/capabilities";
+import { captionStyleSchema } from "../captions/caption-style";
+import { CAPTION_PROFILE_NAMES } from "../captions/profiles";
 import { Prisma } from "../generated/prisma/client";
 import { newJobId } from "../ids";
 import { enqueueCaptionJob, QueueUnavailableError } from "../jobs/enqueue";
+import { newManageToken } from "../jobs/manage-token";
 import { isValidObjectKey } from "../storage";
 
 export const processRequestSchema = z
@@ -16,6 +19,12 @@ export const processRequestSchema = z
       .union([z.literal("auto"), z.string().regex(/^[a-z]{2}$/, 'must be "auto" or a two-letter code')])
       .optional(),
     burnIn: z.boolean().optional(),
+    /** Audio track to caption, counted from 0 among audio tracks; default: chosen by the worker. */
+    audioTrack: z.number().int().min(0).max(63).optional(),
+    /** Caption rules: "netflix-en" (default), "bbc", "children" or "social". */
+    profile: z.enum(CAPTION_PROFILE_NAMES).optional(),
+    /** Burned-in look: { preset, fontSize, position, background, textColor, backgroundColor, maxLines, highlightWords }. */
+    style: captionStyleSchema.optional(),
   })
   .strict();
 
@@ -28,6 +37,11 @@ export interface ProcessResult {
   statusUrl: string;
   /** true when an Idempotency-Key matched an earlier request and no new job was made. */
   replayed: boolean;
+  /**
+   * Lets the submitter edit the job's captions (Authorization: Bearer). Shown once, on the request that
+   * made the job; a replay cannot show it again (only its hash is stored).
+   */
+  manageToken?: string;
 }
 
 /**
@@ -56,7 +70,13 @@ export async function createProcessJob(
       { languages: capabilities.languages },
     );
   }
-  const options = { language: input.language === "auto" ? undefined : input.language, burnIn: input.burnIn ?? true };
+  const options = {
+    language: input.language === "auto" ? undefined : input.language,
+    burnIn: input.burnIn ?? true,
+    ...(input.audioTrack === undefined ? {} : { audioTrack: input.audioTrack }),
+    ...(input.profile === undefined ? {} : { profile: input.profile }),
+    ...(input.style === undefined ? {} : { style: input.style }),
+  };
   const requestHash = createHash("sha256")
     .update(JSON.stringify({ key: input.key, ...options }))
     .digest("hex");
@@ -70,6 +90,7 @@ export async function createProcessJob(
   if (!info) throw new ApiError("INPUT_NOT_FOUND", "No uploaded file was found for this key; upload it first.");
 
   const id = newJobId();
+  const manage = newManageToken();
   try {
     await services.db.job.create({
       data: {
@@ -79,6 +100,7 @@ export async function createProcessJob(
         inputSize: BigInt(info.size),
         contentType: info.contentType ?? null,
         options,
+        manageTokenHash: manage.hash,
         events: { create: { type: "queued", message: "Job created" } },
         ...(idempotencyKey ? { idempotencyKeys: { create: { key: idempotencyKey, requestHash } } } : {}),
       },
@@ -101,7 +123,7 @@ export async function createProcessJob(
     }
     throw error;
   }
-  return { ...publicRef(id, "queued"), replayed: false };
+  return { ...publicRef(id, "queued"), replayed: false, manageToken: manage.token };
 }
 
 async function findIdempotentJob(services: AppServices, key: string, requestHash: string) {

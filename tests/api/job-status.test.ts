@@ -41,7 +41,18 @@ const PUBLIC_JOB_FIELDS = [
   "status",
   "updatedAt",
 ];
-const RESULT_FIELDS = ["burnIn", "durationSec", "language", "noSpeech", "srtUrl", "transcriber", "videoUrl", "vttUrl"];
+const RESULT_FIELDS = [
+  "burnIn",
+  "durationSec",
+  "language",
+  "noSpeech",
+  "readability",
+  "srtUrl",
+  "transcriber",
+  "version",
+  "videoUrl",
+  "vttUrl",
+];
 
 async function getJob(id: string): Promise<{ res: Response; text: string; job: PublicJob }> {
   const res = await fetch(`${stack.baseUrl}/api/video/job/${id}`);
@@ -54,6 +65,7 @@ async function getJob(id: string): Promise<{ res: Response; text: string; job: P
 function expectNothingInternal(text: string) {
   for (const internal of [
     "uploads/",
+    "manageToken",
     "inputKey",
     "errorDetail",
     "stderr",
@@ -206,8 +218,11 @@ describe("GET /api/video/job/[id]", () => {
       language: "en",
       burnIn: true,
       noSpeech: false,
+      version: 1,
       transcriber: { backend: "pocketsphinx", model: "en-us", punctuation: "guessed", wordTiming: "native" },
     });
+    // A row finished without a report (e.g. before reports existed) says so with null.
+    expect(job.result?.readability).toBeNull();
     expectNothingInternal(text);
 
     const downloads: [string, Buffer, string, string][] = [

@@ -134,6 +134,61 @@ export async function makeSpeechVideo(options: VideoShape & { script: string }):
   return deliver(file, options.out);
 }
 
+/** Codecs MP4 cannot carry as they are, as a new user's camera, editor or download would give them. */
+export const FOREIGN_CODECS = {
+  /** VP8 + Vorbis in WebM (browsers' MediaRecorder, older YouTube downloads). */
+  webm: { ext: "webm", args: ["-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime", "-c:a", "libvorbis"] },
+  /** MPEG-2 video + MPEG-1 Layer II audio in a program stream (DVDs, broadcast captures). */
+  mpeg2: { ext: "mpg", args: ["-c:v", "mpeg2video", "-q:v", "5", "-c:a", "mp2", "-b:a", "96k", "-f", "vob"] },
+  /** Theora + Vorbis in Ogg. */
+  theora: { ext: "ogv", args: ["-c:v", "libtheora", "-q:v", "5", "-c:a", "libvorbis"] },
+} as const;
+
+/** makeSpeechVideo's picture and speech in one of FOREIGN_CODECS. */
+export async function makeForeignSpeechVideo(
+  options: VideoShape & { script: string; codec: keyof typeof FOREIGN_CODECS },
+): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const speech = await makeSpeechWav({ script: options.script });
+  const { ext, args } = FOREIGN_CODECS[options.codec];
+  const file = await cached(`speech-${options.codec}`, { script: options.script, ...shape }, ext, (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, speech.durationSec),
+      ...["-i", speech.path],
+      ...["-map", "0:v", "-map", "1:a", ...args],
+      ...["-t", String(speech.durationSec), target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/**
+ * An MKV (VP8 + Opus) with two audio tracks: the first digital silence, the second the script spoken,
+ * and neither marked default unless `defaultTrack` says which — like a film with an empty commentary slot.
+ */
+export async function makeTwoTrackMkv(
+  options: VideoShape & { script: string; defaultTrack?: 0 | 1 },
+): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const speech = await makeSpeechWav({ script: options.script });
+  const d = speech.durationSec;
+  const recipe = { script: options.script, ...shape, defaultTrack: options.defaultTrack ?? null };
+  const file = await cached("two-track", recipe, "mkv", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, d),
+      ...["-f", "lavfi", "-i", `anullsrc=r=16000:cl=mono:d=${d}`],
+      ...["-i", speech.path],
+      ...["-map", "0:v", "-map", "1:a", "-map", "2:a"],
+      ...["-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime", "-c:a", "libopus", "-b:a", "32k"],
+      ...["-disposition:a:0", options.defaultTrack === 0 ? "default" : "0"],
+      ...["-disposition:a:1", options.defaultTrack === 1 ? "default" : "0"],
+      ...["-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=eng"],
+      ...["-t", String(d), target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
 /** A video whose audio track exists but holds digital silence. */
 export async function makeSilentVideo(options: VideoShape & { durationSec?: number } = {}): Promise<MediaFile> {
   const shape = videoShape(options);

@@ -12,6 +12,8 @@ export async function extractAudio(input: {
   file: string;
   /** The demuxer the probe found: pinned so ffmpeg reads the file as exactly that. */
   demuxer: string;
+  /** Position among the audio tracks (see chooseAudioTrack). */
+  track: number;
   workDir: string;
   durationSec: number;
   signal: AbortSignal;
@@ -23,7 +25,7 @@ export async function extractAudio(input: {
     .audioChannels(1)
     .audioFrequency(16_000)
     .audioCodec("pcm_s16le")
-    .outputOptions(["-map", "0:a:0", "-sn", "-dn"])
+    .outputOptions(["-map", `0:a:${input.track}`, "-sn", "-dn"])
     .format("wav")
     .output(wav);
   await runFfmpeg(command, {

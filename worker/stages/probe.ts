@@ -11,8 +11,20 @@ export interface ProbedStreams {
   width: number | null;
   height: number | null;
   videoCodec: string | null;
+  /** Codec of the first audio track (see audioTracks for all of them). */
   audioCodec: string | null;
   formatName: string | null;
+  /** Every audio track in stream order; `index` is its position among audio tracks (ffmpeg's `0:a:N`). */
+  audioTracks: AudioTrack[];
+}
+
+export interface AudioTrack {
+  index: number;
+  codec: string | null;
+  /** The container marks it as the track to play by default. */
+  isDefault: boolean;
+  language: string | null;
+  channels: number | null;
 }
 
 /** An accepted input: its streams, and the demuxer every later ffmpeg call pins (`-f`). */
@@ -28,7 +40,9 @@ interface FfprobeOutput {
     width?: number;
     height?: number;
     duration?: string;
-    disposition?: { attached_pic?: number };
+    channels?: number;
+    tags?: { language?: string };
+    disposition?: { attached_pic?: number; default?: number };
   }[];
 }
 
@@ -38,7 +52,8 @@ export function parseProbe(json: string): ProbedStreams {
   const streams = data.streams ?? [];
   // Cover art in an audio file shows up as a one-frame "video" stream: it is not a video track.
   const video = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
-  const audio = streams.find((s) => s.codec_type === "audio");
+  const audioStreams = streams.filter((s) => s.codec_type === "audio");
+  const audio = audioStreams[0];
   const duration = Number(data.format?.duration ?? video?.duration ?? audio?.duration ?? Number.NaN);
   return {
     durationSec: duration,
@@ -49,6 +64,13 @@ export function parseProbe(json: string): ProbedStreams {
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,
     formatName: data.format?.format_name ?? null,
+    audioTracks: audioStreams.map((s, index) => ({
+      index,
+      codec: s.codec_name ?? null,
+      isDefault: s.disposition?.default === 1,
+      language: s.tags?.language && s.tags.language !== "und" ? s.tags.language : null,
+      channels: s.channels ?? null,
+    })),
   };
 }
 

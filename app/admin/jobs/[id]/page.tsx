@@ -8,6 +8,8 @@ import { AutoRefresh } from "@/components/admin/auto-refresh";
 import { ErrorPanel } from "@/components/admin/error-panel";
 import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
+import { ReadabilityTable } from "@/components/captions/readability-table";
+import { CaptionEditor } from "@/components/job/caption-editor";
 import { formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
 import { getJobDetail } from "@/lib/admin/job-detail";
 import { appServices } from "@/lib/app-services";
@@ -142,6 +144,10 @@ export default async function JobPage({ params }: { params: Params }) {
             <dd>{job.options.language ?? "Automatic"}</dd>
             <dt>Captions</dt>
             <dd>{job.options.burnIn ? "Burned into the picture" : "Subtitle track"}</dd>
+            <dt>Audio track</dt>
+            <dd>{job.options.audioTrack ?? "Automatic"}</dd>
+            <dt>Caption profile</dt>
+            <dd>{job.options.profile}</dd>
           </dl>
         </section>
       </div>
@@ -160,6 +166,7 @@ export default async function JobPage({ params }: { params: Params }) {
           <h2 id="result-title">Result</h2>
           {/* S3 URLs are cross-origin: the caption track only loads with CORS, which the bucket must allow. */}
           <video
+            id="admin-job-video"
             className="adm-video"
             controls
             preload="metadata"
@@ -190,6 +197,17 @@ export default async function JobPage({ params }: { params: Params }) {
               {job.result.transcriber.punctuation === "guessed" ? " · punctuation guessed from pauses" : ""}
               {job.result.transcriber.wordTiming === "aligned" ? " · text-only model, words aligned here" : ""}.
             </p>
+          )}
+          {job.status === "completed" && isAdmin && <CaptionEditor jobId={job.id} videoId="admin-job-video" asAdmin />}
+          {job.result.readability && (
+            <>
+              <h3 id="readability-title">Readability</h3>
+              <ReadabilityTable
+                report={job.result.readability}
+                headingId="readability-title"
+                className="adm-readability"
+              />
+            </>
           )}
           <ul className="adm-buttons" style={{ listStyle: "none", padding: 0 }}>
             <li>
