@@ -9,4 +9,7 @@ export async function register() {
   } catch (error) {
     exitOnEnvError(error);
   }
+  // Per-IP limits need the socket's address, which route handlers cannot see (lib/api/client-ip.ts).
+  const { recordPeerAddresses } = await import("./lib/api/client-ip");
+  recordPeerAddresses();
 }

@@ -1,12 +1,16 @@
 import { connection } from "next/server";
 import styles from "@/components/upload/upload.module.css";
 import { UploadForm } from "@/components/upload/upload-form";
+import { currentStaff } from "@/lib/auth/session";
 import { appEnv } from "@/lib/env/app-env";
 
 /** Home: upload a video. Rendered per request so the size limit shown is the running server's. */
 export default async function Home() {
   await connection();
-  const maxBytes = appEnv().MAX_UPLOAD_BYTES;
+  const env = appEnv();
+  const maxBytes = env.MAX_UPLOAD_BYTES;
+  // PUBLIC_SUBMISSIONS=key: anonymous visitors are asked to sign in (API clients use keys instead).
+  const mustSignIn = env.PUBLIC_SUBMISSIONS === "key" && !(await currentStaff());
   return (
     <main className={styles.page}>
       <header className={styles.header}>
@@ -17,7 +21,15 @@ export default async function Home() {
         </p>
       </header>
       <section className={styles.card} aria-label="Upload">
-        <UploadForm maxBytes={maxBytes} />
+        {env.PUBLIC_SUBMISSIONS === "off" ? (
+          <p role="status">This server is not accepting new videos at the moment.</p>
+        ) : mustSignIn ? (
+          <p role="status">
+            Uploads on this server need an account. <a href="/signin?callbackUrl=%2F">Sign in to upload a video</a>.
+          </p>
+        ) : (
+          <UploadForm maxBytes={maxBytes} />
+        )}
       </section>
       <ol className={styles.steps}>
         <li>Your video goes straight to storage through a private link that expires.</li>

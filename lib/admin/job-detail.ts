@@ -2,6 +2,7 @@ import type { AppServices } from "../app-services";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "../video/output-urls";
+import { describeSubmitter, type Submitter } from "./submitter";
 
 export interface TimelineEntry {
   id: string;
@@ -26,6 +27,7 @@ export interface JobDetail {
   startedAt: Date | null;
   finishedAt: Date | null;
   processingMs: number | null;
+  submitter: Submitter;
   input: {
     key: string;
     filename: string | null;
@@ -69,6 +71,8 @@ export async function getJobDetail(
     include: {
       events: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       audits: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      apiKey: { select: { name: true } },
+      submittedByUser: { select: { email: true } },
     },
   });
   if (!job) return null;
@@ -99,6 +103,13 @@ export async function getJobDetail(
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     processingMs: job.processingMs,
+    submitter: describeSubmitter({
+      apiKeyId: job.apiKeyId,
+      apiKeyName: job.apiKey?.name ?? null,
+      submittedByUserId: job.submittedByUserId,
+      submitterEmail: job.submittedByUser?.email ?? null,
+      submitterIpHash: job.submitterIpHash,
+    }),
     input: {
       key: job.inputKey,
       filename: job.originalFilename,

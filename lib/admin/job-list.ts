@@ -2,8 +2,9 @@ import type { PrismaClient } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import type { JobStatus } from "../generated/prisma/enums";
 import type { JobFilter, JobSort } from "./job-filters";
+import type { SubmitterColumns } from "./submitter";
 
-export interface JobListRow {
+export interface JobListRow extends SubmitterColumns {
   id: string;
   status: JobStatus;
   phase: string | null;
@@ -57,6 +58,12 @@ function filterConditions(filter: JobFilter): Prisma.Sql[] {
     conditions.push(Prisma.sql`("id" ILIKE ${like} OR "originalFilename" ILIKE ${like}
       OR "errorMessage" ILIKE ${like} OR "errorCode" ILIKE ${like} OR "errorDetail"::text ILIKE ${like})`);
   }
+  if (filter.submitter) {
+    const who = filter.submitter;
+    if (who.startsWith("key_")) conditions.push(Prisma.sql`"apiKeyId" = ${who}`);
+    else if (who.startsWith("ip_")) conditions.push(Prisma.sql`"submitterIpHash" = ${who}`);
+    else conditions.push(Prisma.sql`"submittedByUserId" = ${who}`);
+  }
   return conditions;
 }
 
@@ -73,7 +80,9 @@ export async function listJobs(db: PrismaClient, filter: JobFilter): Promise<Job
   const direction = Prisma.raw(filter.dir === "asc" ? "ASC" : "DESC");
   const rows = await db.$queryRaw<JobListRow[]>`
     SELECT "id", "status", "phase", "progress", "originalFilename", "errorCode", "attempts", "processingMs",
-           "createdAt", "updatedAt", "finishedAt"
+           "createdAt", "updatedAt", "finishedAt", "apiKeyId", "submittedByUserId", "submitterIpHash",
+           (SELECT k."name" FROM "ApiKey" k WHERE k."id" = "Job"."apiKeyId") AS "apiKeyName",
+           (SELECT u."email" FROM "User" u WHERE u."id" = "Job"."submittedByUserId") AS "submitterEmail"
     FROM "Job" ${where}
     ORDER BY ${SORT_COLUMNS[filter.sort]} ${direction} NULLS LAST, "id" ${direction}
     LIMIT ${filter.size} OFFSET ${(page - 1) * filter.size}`;

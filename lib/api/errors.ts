@@ -14,6 +14,10 @@ export const API_ERRORS = {
   INVALID_SIGNATURE: 403,
   URL_EXPIRED: 403,
   UNAUTHORIZED: 401,
+  INVALID_API_KEY: 401,
+  API_KEY_REQUIRED: 401,
+  SUBMISSIONS_DISABLED: 403,
+  INSUFFICIENT_SCOPE: 403,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   INPUT_NOT_FOUND: 404,
@@ -21,6 +25,7 @@ export const API_ERRORS = {
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
   INVALID_STATE: 409,
+  RATE_LIMITED: 429,
   QUEUE_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -34,6 +39,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that belong to the error (e.g. Retry-After on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -41,13 +48,21 @@ export class ApiError extends Error {
   }
 }
 
-export function errorResponse(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
-  return Response.json({ error: { code, message, ...extra } }, { status });
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  return Response.json({ error: { code, message, ...extra } }, { status, headers });
 }
 
 /** Maps anything thrown to the public error shape; unknown errors become a 500 with a request id, details only in the log. */
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message, error.extra);
+  if (error instanceof ApiError) {
+    return errorResponse(error.status, error.code, error.message, error.extra, error.headers);
+  }
   if (error instanceof ZodError) {
     const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
     const first = issues[0];

@@ -18,6 +18,13 @@ export const appEnvSchema = z
     NEXTAUTH_URL: fields.httpUrl.optional(),
     /** Where the Bull Board server listens; /admin/queues is proxied there. */
     DASHBOARD_URL: fields.httpUrl.default("http://127.0.0.1:3001"),
+    /**
+     * Who may submit videos: `open` anyone (anonymous callers under per-IP limits), `key` an API key or a
+     * signed-in console user, `off` nobody (the API refuses uploads and processing).
+     */
+    PUBLIC_SUBMISSIONS: z.enum(["open", "key", "off"]).default("open"),
+    /** true behind a reverse proxy: the client IP is read from X-Forwarded-For (else the socket's address). */
+    TRUST_PROXY: fields.bool.default(false),
   })
   .superRefine(
     (env, ctx) => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { type Caller, submitterColumns } from "../api/caller";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { Prisma } from "../generated/prisma/client";
@@ -37,6 +38,7 @@ export async function createProcessJob(
   services: AppServices,
   body: unknown,
   idempotencyKey: string | null,
+  caller: Caller,
 ): Promise<ProcessResult> {
   const input = processRequestSchema.parse(body);
   if (!input.key.startsWith("uploads/") || !isValidObjectKey(input.key)) {
@@ -68,6 +70,7 @@ export async function createProcessJob(
         inputSize: BigInt(info.size),
         contentType: info.contentType ?? null,
         options,
+        ...submitterColumns(caller),
         events: { create: { type: "queued", message: "Job created" } },
         ...(idempotencyKey ? { idempotencyKeys: { create: { key: idempotencyKey, requestHash } } } : {}),
       },

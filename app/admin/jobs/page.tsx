@@ -13,6 +13,7 @@ import {
   parseJobFilter,
 } from "@/lib/admin/job-filters";
 import { listJobs } from "@/lib/admin/job-list";
+import { describeSubmitter } from "@/lib/admin/submitter";
 import { appServices } from "@/lib/app-services";
 import { CONSOLE_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
 import { requireRole } from "@/lib/auth/session";
@@ -43,6 +44,12 @@ function SortHeader({ filter, sort, className }: { filter: JobFilter; sort: JobS
       </Link>
     </th>
   );
+}
+
+/** The submitter, linking to the list narrowed to their jobs. */
+function SubmitterLink({ filter, submitter }: { filter: JobFilter; submitter: ReturnType<typeof describeSubmitter> }) {
+  if (!submitter.filter) return <span className="adm-muted">{submitter.label}</span>;
+  return <Link href={href(filter, { submitter: submitter.filter, page: 1 })}>{submitter.label}</Link>;
 }
 
 export default async function JobsPage({ searchParams }: { searchParams: SearchParams }) {
@@ -92,6 +99,7 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                 <th scope="col">Job</th>
                 <th scope="col">Status</th>
                 <th scope="col">Error</th>
+                <th scope="col">Submitted by</th>
                 <SortHeader filter={current} sort="created" />
                 <SortHeader filter={current} sort="updated" />
                 <SortHeader filter={current} sort="duration" className="adm-num" />
@@ -116,6 +124,9 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                     )}
                   </td>
                   <td>{job.errorCode ?? "—"}</td>
+                  <td>
+                    <SubmitterLink filter={current} submitter={describeSubmitter(job)} />
+                  </td>
                   <td className="adm-nowrap">{formatDateTime(job.createdAt)}</td>
                   <td className="adm-nowrap">{formatDateTime(job.updatedAt)}</td>
                   <td className="adm-num">{formatDuration(job.processingMs)}</td>

@@ -99,6 +99,16 @@ export default async function JobPage({ params }: { params: Params }) {
             <dd>{formatDateTime(job.finishedAt)}</dd>
             <dt>Processing time</dt>
             <dd>{formatDuration(job.processingMs)}</dd>
+            <dt>Submitted by</dt>
+            <dd>
+              {job.submitter.filter ? (
+                <Link href={`/admin/jobs?submitter=${encodeURIComponent(job.submitter.filter)}`}>
+                  {job.submitter.label}
+                </Link>
+              ) : (
+                job.submitter.label
+              )}
+            </dd>
           </dl>
         </section>
 

@@ -1,3 +1,4 @@
+import { admitSubmitter } from "@/lib/api/caller";
 import { readJson, withApiErrors } from "@/lib/api/errors";
 import { appServices } from "@/lib/app-services";
 import { createUpload } from "@/lib/video/upload";
@@ -6,7 +7,9 @@ export const runtime = "nodejs";
 
 /** POST /api/video/upload { filename, contentType, size } → 201 a signed PUT URL for the file. */
 export const POST = withApiErrors(async (request: Request) => {
+  const services = appServices();
+  await admitSubmitter(services, request);
   const body = await readJson(request);
-  const ticket = await createUpload(appServices(), body, new URL(request.url).origin);
+  const ticket = await createUpload(services, body, new URL(request.url).origin);
   return Response.json(ticket, { status: 201 });
 });

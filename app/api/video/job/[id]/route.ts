@@ -1,3 +1,4 @@
+import { optionalApiKey } from "@/lib/api/caller";
 import { withApiErrors } from "@/lib/api/errors";
 import { appServices } from "@/lib/app-services";
 import { getPublicJob } from "@/lib/video/job-status";
@@ -8,6 +9,9 @@ export const dynamic = "force-dynamic";
 /** GET /api/video/job/:id → the job's status, progress, public error and download URLs. */
 export const GET = withApiErrors(async (request: Request, context: { params: Promise<{ id: string }> }) => {
   const { id } = await context.params;
-  const job = await getPublicJob(appServices(), id, new URL(request.url).origin);
+  const services = appServices();
+  // The job id is the capability; a key is optional here, but one that is sent must be valid.
+  await optionalApiKey(services, request);
+  const job = await getPublicJob(services, id, new URL(request.url).origin);
   return Response.json(job, { headers: { "Cache-Control": "no-store" } });
 });
