@@ -9,6 +9,7 @@ import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
 import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
 import { cancelChannel } from "../lib/jobs/cancel-channel";
 import { createLogger } from "../lib/logger";
+import { recordMediaUsage } from "../lib/rate-limit/enforce";
 import { createWorkerConnection } from "../lib/redis";
 import { createStorage } from "../lib/storage";
 import { TIMEOUTS, withTimeout } from "../lib/timeouts";
@@ -57,6 +58,11 @@ const worker = new Worker<CaptionJobPayload>(
           storage,
           transcriber,
           log,
+          recordMediaUsage: (submitter, durationSec) =>
+            withTimeout(
+              recordMediaUsage(connection, env.QUEUE_PREFIX, submitter, durationSec),
+              TIMEOUTS.redisCommandMs,
+            ),
           settings: {
             maxDurationSec: env.MAX_DURATION_SEC,
             preset: env.FFMPEG_PRESET,

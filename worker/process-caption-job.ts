@@ -24,6 +24,11 @@ export interface WorkerDeps {
   transcriber: Transcriber;
   log: Logger;
   settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
+  /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
+  recordMediaUsage?: (
+    submitter: { apiKeyId: string | null; submitterIpHash: string | null },
+    durationSec: number,
+  ) => Promise<void>;
   /** Observes outcomes (metrics). */
   onOutcome?: (outcome: {
     status: "completed" | "failed" | "retrying" | "canceled" | "requeued";
@@ -196,6 +201,10 @@ export async function processCaptionJob(
       },
     });
     log.info({ processingMs, cues: captions.cues.length, mode }, "job completed");
+    // The quota is a limit on future submissions: a count that cannot be written is logged, never a failure.
+    await deps.recordMediaUsage?.(row, media.durationSec).catch((error: unknown) => {
+      log.warn({ err: (error as Error).message }, "media minutes not counted against the quota");
+    });
     deps.onOutcome?.({ status: "completed", timings: run.timings });
     return { outputVideoKey: keys.video };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { type CreatedApiKey, createApiKey, revokeApiKey } from "../api-keys/api-keys";
+import { type CreatedApiKey, createApiKey, revokeApiKey, setApiKeyLimits } from "../api-keys/api-keys";
 import type { PrismaClient } from "../db";
 import type { Actor } from "./job-actions";
 
@@ -37,5 +37,33 @@ export async function revokeApiKeyAsAdmin(db: PrismaClient, actor: Actor, id: st
       },
     });
   }
+  return result;
+}
+
+/** Sets a key's own rate limits and quotas (null = the env default); the old and new values are audited. */
+export async function setApiKeyLimitsAsAdmin(db: PrismaClient, actor: Actor, id: string, input: unknown) {
+  const before = await db.apiKey.findUnique({
+    where: { id },
+    select: { requestsPerMinute: true, maxConcurrentJobs: true, mediaMinutesPerDay: true },
+  });
+  const result = await setApiKeyLimits(db, id, input);
+  await db.auditLog.create({
+    data: {
+      userId: actor.id,
+      userEmail: actor.email,
+      action: API_KEY_AUDIT.limits,
+      data: {
+        via: "console",
+        keyId: id,
+        name: result.name,
+        previous: before,
+        limits: {
+          requestsPerMinute: result.requestsPerMinute,
+          maxConcurrentJobs: result.maxConcurrentJobs,
+          mediaMinutesPerDay: result.mediaMinutesPerDay,
+        },
+      },
+    },
+  });
   return result;
 }

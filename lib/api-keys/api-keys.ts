@@ -136,3 +136,25 @@ export async function revokeApiKey(db: PrismaClient, id: string, now = new Date(
   const updated = await db.apiKey.update({ where: { id }, data: { revokedAt: now } });
   return { id, name: row.name, revokedAt: updated.revokedAt ?? now, alreadyRevoked: false };
 }
+
+const limitField = z.number().int().min(0).max(10_000_000).nullable();
+/** Per-key limits: a number (0 = unlimited) or null for the env default. */
+export const apiKeyLimitsSchema = z
+  .object({ requestsPerMinute: limitField, maxConcurrentJobs: limitField, mediaMinutesPerDay: limitField })
+  .partial()
+  .strict();
+
+/** Sets a key's own limits; fields left out keep their value, null returns to the env default. */
+export async function setApiKeyLimits(db: PrismaClient, id: string, input: unknown) {
+  const limits = apiKeyLimitsSchema.parse(input);
+  const row = await db.apiKey.findUnique({ where: { id } });
+  if (!row) throw new ApiError("NOT_FOUND", "No API key with this id.");
+  const updated = await db.apiKey.update({ where: { id }, data: limits });
+  return {
+    id,
+    name: updated.name,
+    requestsPerMinute: updated.requestsPerMinute,
+    maxConcurrentJobs: updated.maxConcurrentJobs,
+    mediaMinutesPerDay: updated.mediaMinutesPerDay,
+  };
+}

@@ -1,6 +1,7 @@
 import { type ApiKeyScope, type AuthenticatedKey, authenticateApiKey, bearerToken } from "../api-keys/api-keys";
 import type { AppServices } from "../app-services";
 import { currentStaff, type StaffUser } from "../auth/session";
+import { consumeRequestLimit } from "../rate-limit/enforce";
 import { clientIp, hashClientIp } from "./client-ip";
 import { ApiError } from "./errors";
 
@@ -66,9 +67,15 @@ export function submitterColumns(caller: Caller) {
   };
 }
 
-/** The gate of upload and process: who is calling, and may they submit. */
-export async function admitSubmitter(services: Services, request: Request): Promise<Caller> {
+/**
+ * The gate of upload and process: who is calling, may they submit, and is this request within their
+ * per-minute limit. Returns the caller and the RateLimit-* headers for the response (429 when over).
+ */
+export async function admitSubmitter(
+  services: Services & Pick<AppServices, "redis">,
+  request: Request,
+): Promise<{ caller: Caller; rateLimitHeaders: Record<string, string> }> {
   const caller = await identifyCaller(services, request);
   assertMaySubmit(caller, services.env.PUBLIC_SUBMISSIONS);
-  return caller;
+  return { caller, rateLimitHeaders: await consumeRequestLimit(services, caller) };
 }

@@ -25,6 +25,14 @@ export const appEnvSchema = z
     PUBLIC_SUBMISSIONS: z.enum(["open", "key", "off"]).default("open"),
     /** true behind a reverse proxy: the client IP is read from X-Forwarded-For (else the socket's address). */
     TRUST_PROXY: fields.bool.default(false),
+    // Defaults of the limits in lib/rate-limit/rate-limits.ts (0 = no limit). An API key's own limits, set in
+    // the console, win over the *_KEY_* defaults.
+    RATE_LIMIT_KEY_REQUESTS_PER_MIN: fields.intBetween(0, 1_000_000).default(60),
+    RATE_LIMIT_IP_REQUESTS_PER_MIN: fields.intBetween(0, 1_000_000).default(20),
+    RATE_LIMIT_KEY_CONCURRENT_JOBS: fields.intBetween(0, 1_000_000).default(10),
+    RATE_LIMIT_IP_CONCURRENT_JOBS: fields.intBetween(0, 1_000_000).default(3),
+    RATE_LIMIT_KEY_MEDIA_MINUTES_PER_DAY: fields.intBetween(0, 10_000_000).default(1440),
+    RATE_LIMIT_IP_MEDIA_MINUTES_PER_DAY: fields.intBetween(0, 10_000_000).default(120),
   })
   .superRefine(
     (env, ctx) => {

@@ -6,6 +6,7 @@ import type { AppServices } from "../app-services";
 import { Prisma } from "../generated/prisma/client";
 import { newJobId } from "../ids";
 import { enqueueCaptionJob, QueueUnavailableError } from "../jobs/enqueue";
+import { checkJobLimits } from "../rate-limit/enforce";
 import { isValidObjectKey } from "../storage";
 
 export const processRequestSchema = z
@@ -57,6 +58,8 @@ export async function createProcessJob(
     if (earlier) return { ...publicRef(earlier.id, earlier.status), replayed: true };
   }
 
+  // After the replay check: repeating a request that already made a job is never refused.
+  await checkJobLimits(services, caller);
   const info = await services.storage.head(input.key);
   if (!info) throw new ApiError("INPUT_NOT_FOUND", "No uploaded file was found for this key; upload it first.");
 

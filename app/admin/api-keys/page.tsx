@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionButton } from "@/components/admin/action-button";
+import { ApiKeyLimitsForm } from "@/components/admin/api-key-limits-form";
 import { CreateApiKeyForm } from "@/components/admin/create-api-key-form";
 import { formatDateTime } from "@/lib/admin/formatting";
 import { API_KEY_SCOPES, listApiKeys } from "@/lib/api-keys/api-keys";
@@ -14,7 +15,13 @@ export const dynamic = "force-dynamic";
 /** Create, list and revoke API keys. Admins only (checked here, and again by every admin API route). */
 export default async function ApiKeysPage() {
   await requireRole(API_KEY_ADMINS, "/admin/api-keys");
-  const keys = await listApiKeys(appServices().db);
+  const { db, env } = appServices();
+  const keys = await listApiKeys(db);
+  const defaults = {
+    requestsPerMinute: env.RATE_LIMIT_KEY_REQUESTS_PER_MIN,
+    maxConcurrentJobs: env.RATE_LIMIT_KEY_CONCURRENT_JOBS,
+    mediaMinutesPerDay: env.RATE_LIMIT_KEY_MEDIA_MINUTES_PER_DAY,
+  };
   return (
     <>
       <h1>API keys</h1>
@@ -38,6 +45,7 @@ export default async function ApiKeysPage() {
                 <th scope="col" className="adm-num">
                   Jobs
                 </th>
+                <th scope="col">Limits</th>
                 <th scope="col">State</th>
               </tr>
             </thead>
@@ -54,6 +62,24 @@ export default async function ApiKeysPage() {
                   <td className="adm-nowrap">{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : "Never"}</td>
                   <td className="adm-num">
                     <Link href={`/admin/jobs?submitter=${encodeURIComponent(key.id)}`}>{key.jobCount}</Link>
+                  </td>
+                  <td>
+                    <details>
+                      <summary>
+                        {[key.requestsPerMinute, key.maxConcurrentJobs, key.mediaMinutesPerDay].every((v) => v === null)
+                          ? "Defaults"
+                          : "Own limits"}
+                      </summary>
+                      <ApiKeyLimitsForm
+                        keyId={key.id}
+                        defaults={defaults}
+                        values={{
+                          requestsPerMinute: key.requestsPerMinute,
+                          maxConcurrentJobs: key.maxConcurrentJobs,
+                          mediaMinutesPerDay: key.mediaMinutesPerDay,
+                        }}
+                      />
+                    </details>
                   </td>
                   <td>
                     {key.revokedAt ? (

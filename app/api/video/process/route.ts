@@ -8,11 +8,11 @@ export const runtime = "nodejs";
 /** POST /api/video/process { key, language?, burnIn? } (+ optional Idempotency-Key) → 202 the queued job. */
 export const POST = withApiErrors(async (request: Request) => {
   const services = appServices();
-  const caller = await admitSubmitter(services, request);
+  const { caller, rateLimitHeaders } = await admitSubmitter(services, request);
   const body = await readJson(request);
   const { replayed, ...job } = await createProcessJob(services, body, request.headers.get("idempotency-key"), caller);
   return Response.json(job, {
     status: 202,
-    headers: { Location: job.statusUrl, ...(replayed ? { "Idempotent-Replayed": "true" } : {}) },
+    headers: { ...rateLimitHeaders, Location: job.statusUrl, ...(replayed ? { "Idempotent-Replayed": "true" } : {}) },
   });
 });

@@ -8,8 +8,8 @@ export const runtime = "nodejs";
 /** POST /api/video/upload { filename, contentType, size } → 201 a signed PUT URL for the file. */
 export const POST = withApiErrors(async (request: Request) => {
   const services = appServices();
-  await admitSubmitter(services, request);
+  const { rateLimitHeaders } = await admitSubmitter(services, request);
   const body = await readJson(request);
   const ticket = await createUpload(services, body, new URL(request.url).origin);
-  return Response.json(ticket, { status: 201 });
+  return Response.json(ticket, { status: 201, headers: rateLimitHeaders });
 });
