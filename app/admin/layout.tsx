@@ -22,7 +22,12 @@ export default async function AdminLayout({ children }: { children: ReactNode })
     { href: "/admin", label: "Overview" },
     { href: "/admin/jobs", label: "Jobs" },
     ...(roleAllows(QUEUE_BOARD_READERS, user.role) ? [{ href: "/admin/queues", label: "Queues" }] : []),
-    ...(roleAllows(API_KEY_ADMINS, user.role) ? [{ href: "/admin/api-keys", label: "API keys" }] : []),
+    ...(roleAllows(API_KEY_ADMINS, user.role)
+      ? [
+          { href: "/admin/api-keys", label: "API keys" },
+          { href: "/admin/webhooks", label: "Webhooks" },
+        ]
+      : []),
     ...(roleAllows(JOB_ADMINS, user.role) ? [{ href: "/admin/audit", label: "Audit log" }] : []),
   ];
   return (

@@ -25,6 +25,8 @@ export const appEnvSchema = z
     PUBLIC_SUBMISSIONS: z.enum(["open", "key", "off"]).default("open"),
     /** true behind a reverse proxy: the client IP is read from X-Forwarded-For (else the socket's address). */
     TRUST_PROXY: fields.bool.default(false),
+    /** true lets webhooks target private and loopback addresses (tests, all-private deployments). */
+    WEBHOOK_ALLOW_PRIVATE: fields.bool.default(false),
     // Defaults of the limits in lib/rate-limit/rate-limits.ts (0 = no limit). An API key's own limits, set in
     // the console, win over the *_KEY_* defaults.
     RATE_LIMIT_KEY_REQUESTS_PER_MIN: fields.intBetween(0, 1_000_000).default(60),

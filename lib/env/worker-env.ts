@@ -30,6 +30,8 @@ export const workerEnvSchema = z
     WORKER_HEALTH_PORT: fields.intBetween(0, 65535).default(9464),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
+    /** true lets webhooks target private and loopback addresses (tests, all-private deployments). */
+    WEBHOOK_ALLOW_PRIVATE: fields.bool.default(false),
   })
   .superRefine(
     (env, ctx) => {

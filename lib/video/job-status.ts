@@ -1,6 +1,7 @@
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
+import type { Job } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
 
@@ -41,15 +42,18 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: services.env.APP_URL ?? origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const options = job.options as { language?: string; burnIn?: boolean };
-  const result: PublicJob["result"] = urls && {
-    ...urls,
-    durationSec: job.durationSec,
-    language: job.detectedLanguage,
-    burnIn: options.burnIn !== false,
-    noSpeech: job.noSpeech,
-  };
+  const fields = publicJobFields(job);
+  return { ...fields, result: urls && fields.result && { ...urls, ...fields.result } };
+}
 
+/**
+ * The public job without download URLs (a webhook body: signed URLs would expire before a late retry
+ * arrives; clients fetch fresh ones from GET /api/video/job/:id). `result` is null until completed.
+ */
+export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
+  result: Omit<NonNullable<PublicJob["result"]>, "videoUrl" | "srtUrl" | "vttUrl"> | null;
+} {
+  const options = job.options as { language?: string; burnIn?: boolean };
   return {
     id: job.id,
     status: job.status,
@@ -61,7 +65,15 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
     options: { language: options.language ?? null, burnIn: options.burnIn !== false },
-    result,
+    result:
+      job.status === "completed"
+        ? {
+            durationSec: job.durationSec,
+            language: job.detectedLanguage,
+            burnIn: options.burnIn !== false,
+            noSpeech: job.noSpeech,
+          }
+        : null,
   };
 }
 

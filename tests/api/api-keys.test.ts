@@ -204,6 +204,18 @@ describe("PUBLIC_SUBMISSIONS=key", () => {
   });
 });
 
+describe("webhook targets", () => {
+  it.each(["http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://[::1]:9/hook", "http://10.1.2.3/hook"])(
+    "refuses to register %s (private or loopback) without WEBHOOK_ALLOW_PRIVATE",
+    async (url) => {
+      const { key } = await createApiKey(keyed.db, { name: `ssrf ${url}` });
+      const res = await postJson(`${keyed.baseUrl}/api/webhooks`, { url }, bearer(key));
+      const error = await expectApiError(res, 400, "VALIDATION_ERROR");
+      expect(error.message).toMatch(/private or loopback/);
+    },
+  );
+});
+
 describe("PUBLIC_SUBMISSIONS=open", () => {
   it("records anonymous callers by a hash of their IP, which a forged X-Forwarded-For does not change", async () => {
     const plain = await submit(open, {});
