@@ -1,4 +1,4 @@
-import { ZodError } from "zod";
+import { ZodError, z } from "zod";
 import { EnvError } from "../env/parse-env";
 import { newRequestId } from "../ids";
 import { logger } from "../logger";
@@ -98,3 +98,16 @@ export async function readJson(request: Request): Promise<unknown> {
     throw new ApiError("INVALID_JSON", "The request body is not valid JSON.");
   }
 }
+
+/** The body of every public error (the OpenAPI document's `Error`). Some codes add fields (issues, limit, …). */
+export const apiErrorBodySchema = z
+  .object({
+    error: z
+      .object({
+        code: z.enum(Object.keys(API_ERRORS) as [ApiErrorCode, ...ApiErrorCode[]]),
+        message: z.string(),
+      })
+      .catchall(z.unknown()),
+  })
+  .strict()
+  .meta({ id: "Error" });

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
@@ -5,29 +6,38 @@ import type { Job } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
 
-export interface PublicJob {
-  id: string;
-  status: string;
-  phase: string | null;
-  progress: number;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: { code: string; message: string } | null;
-  /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
-  options: { language: string | null; burnIn: boolean };
-  result: {
-    videoUrl: string;
-    srtUrl: string;
-    vttUrl: string;
-    durationSec: number | null;
-    language: string | null;
-    burnIn: boolean;
-    /** true when no speech was found: the captions are empty on purpose. */
-    noSpeech: boolean;
-  } | null;
-}
+const iso = z.string().describe("ISO 8601 date-time");
+
+/** The public job: what GET /api/video/job/:id answers (and, without download URLs, what webhooks carry). */
+export const publicJobSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["queued", "processing", "completed", "failed", "canceled"]),
+    phase: z.string().nullable(),
+    progress: z.number().int().min(0).max(100),
+    createdAt: iso,
+    updatedAt: iso,
+    startedAt: iso.nullable(),
+    finishedAt: iso.nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
+    options: z.object({ language: z.string().nullable(), burnIn: z.boolean() }),
+    result: z
+      .object({
+        videoUrl: z.string(),
+        srtUrl: z.string(),
+        vttUrl: z.string(),
+        durationSec: z.number().nullable(),
+        language: z.string().nullable(),
+        burnIn: z.boolean(),
+        /** true when no speech was found: the captions are empty on purpose. */
+        noSpeech: z.boolean(),
+      })
+      .nullable(),
+  })
+  .meta({ id: "Job" });
+
+export type PublicJob = z.infer<typeof publicJobSchema>;
 
 /**
  * The public view of a job: status, progress, the public error message and short-lived download URLs.

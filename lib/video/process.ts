@@ -23,10 +23,12 @@ export const processRequestSchema = z
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export interface ProcessResult {
-  id: string;
-  status: string;
-  statusUrl: string;
+/** The answer of POST /api/video/process (202). */
+export const processAcceptedSchema = z
+  .object({ id: z.string(), status: z.string(), statusUrl: z.string() })
+  .meta({ id: "ProcessAccepted" });
+
+export interface ProcessResult extends z.infer<typeof processAcceptedSchema> {
   /** true when an Idempotency-Key matched an earlier request and no new job was made. */
   replayed: boolean;
 }

@@ -22,14 +22,22 @@ export const registerWebhookSchema = z
   })
   .strict();
 
-export interface PublicWebhookEndpoint {
-  id: string;
-  url: string;
-  events: string[];
-  createdAt: string;
-  disabled: boolean;
-  disabledReason: string | null;
-}
+export const webhookEndpointSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    createdAt: z.string().describe("ISO 8601 date-time"),
+    disabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+  })
+  .meta({ id: "WebhookEndpoint" });
+export type PublicWebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
+
+/** The answer of POST /api/webhooks: the endpoint and its signing secret, shown only this once. */
+export const createdWebhookSchema = webhookEndpointSchema
+  .extend({ secret: z.string().describe("whsec_ + base64: verify deliveries with it (Standard Webhooks).") })
+  .meta({ id: "CreatedWebhookEndpoint" });
 
 type Services = Pick<AppServices, "db" | "env">;
 
@@ -56,7 +64,7 @@ function toPublic(row: {
   return {
     id: row.id,
     url: row.url,
-    events: row.events,
+    events: row.events as PublicWebhookEndpoint["events"],
     createdAt: row.createdAt.toISOString(),
     disabled: row.disabledAt !== null,
     disabledReason: row.disabledReason,
