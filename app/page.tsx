@@ -1,4 +1,5 @@
 import { connection } from "next/server";
+import { RecentVideos } from "@/components/upload/recent-videos";
 import styles from "@/components/upload/upload.module.css";
 import { UploadForm } from "@/components/upload/upload-form";
 import { currentStaff } from "@/lib/auth/session";
@@ -31,6 +32,7 @@ export default async function Home() {
           <UploadForm maxBytes={maxBytes} />
         )}
       </section>
+      <RecentVideos />
       <ol className={styles.steps}>
         <li>Your video goes straight to storage through a private link that expires.</li>
         <li>The speech is transcribed and turned into timed captions.</li>

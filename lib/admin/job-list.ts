@@ -13,6 +13,9 @@ export interface JobListRow extends SubmitterColumns {
   errorCode: string | null;
   attempts: number;
   processingMs: number | null;
+  /** Media duration (probed) and upload size: what a row needs to tell a 10 s clip from a 2 h lecture. */
+  durationSec: number | null;
+  inputSize: number | null;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
@@ -80,7 +83,8 @@ export async function listJobs(db: PrismaClient, filter: JobFilter): Promise<Job
   const direction = Prisma.raw(filter.dir === "asc" ? "ASC" : "DESC");
   const rows = await db.$queryRaw<JobListRow[]>`
     SELECT "id", "status", "phase", "progress", "originalFilename", "errorCode", "attempts", "processingMs",
-           "createdAt", "updatedAt", "finishedAt", "apiKeyId", "submittedByUserId", "submitterIpHash",
+           "durationSec", "inputSize"::float8 AS "inputSize", "createdAt", "updatedAt", "finishedAt",
+           "apiKeyId", "submittedByUserId", "submitterIpHash",
            (SELECT k."name" FROM "ApiKey" k WHERE k."id" = "Job"."apiKeyId") AS "apiKeyName",
            (SELECT u."email" FROM "User" u WHERE u."id" = "Job"."submittedByUserId") AS "submitterEmail"
     FROM "Job" ${where}

@@ -14,6 +14,7 @@ function job(status: PublicJob["status"], phase: string | null, progress: number
     finishedAt: null,
     error: null,
     options: { language: null, burnIn: true },
+    queue: null,
     result: null,
   };
 }

@@ -5,6 +5,7 @@ import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import type { Job } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
+import { queuePlace } from "./queue-position";
 
 const iso = z.string().describe("ISO 8601 date-time");
 
@@ -20,6 +21,15 @@ export const publicJobSchema = z
     startedAt: iso.nullable(),
     finishedAt: iso.nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    /** While queued: the place in line and an estimated wait; null otherwise. */
+    queue: z
+      .object({
+        /** 1 = next to start. */
+        position: z.number().int().min(1),
+        /** Seconds until a worker should take it; null when there is no basis for an estimate. */
+        estimatedStartSec: z.number().nullable(),
+      })
+      .nullable(),
     /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
     options: z.object({ language: z.string().nullable(), burnIn: z.boolean() }),
     result: z
@@ -53,7 +63,11 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
   const fields = publicJobFields(job);
-  return { ...fields, result: urls && fields.result && { ...urls, ...fields.result } };
+  return {
+    ...fields,
+    queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
+    result: urls && fields.result && { ...urls, ...fields.result },
+  };
 }
 
 /**
@@ -75,6 +89,8 @@ export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
     options: { language: options.language ?? null, burnIn: options.burnIn !== false },
+    // Webhooks announce final statuses: a place in line only matters to GET /api/video/job/:id.
+    queue: null,
     result:
       job.status === "completed"
         ? {

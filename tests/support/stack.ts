@@ -86,6 +86,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra env for the worker only. */
   workerEnv?: Record<string, string>;
+  /** Migrated template database to clone (outside vitest, e.g. benchmarks; default: the global setup's). */
+  templateDb?: string;
 }
 
 export interface Stack {
@@ -104,7 +106,7 @@ export interface Stack {
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.templateDb);
   const dataDir = mkdtempSync(path.join(tmpdir(), "captioner-test-"));
   const [port, dashboardPort] = await Promise.all([freePort(), freePort()]);
   const baseUrl = `http://127.0.0.1:${port}`;

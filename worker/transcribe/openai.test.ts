@@ -227,7 +227,9 @@ describe("OpenAITranscriber against a local OpenAI-compatible server (real pocke
       .transcribe(input(longSpeech))
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "TRANSCRIPTION_FAILED", detail: { reason: "timeout", requestTimeoutMs: 150 } });
-    expect(performance.now() - started).toBeLessThan(3000);
+    // Bound loosely: the point is that it gives up instead of waiting for the whole answer, and a shared
+    // 2-core machine can take seconds just to cut the audio before the request starts.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it("stops promptly when the signal aborts mid-request", async () => {

@@ -9,7 +9,11 @@ import { getPublicJob } from "@/lib/video/job-status";
 
 export const dynamic = "force-dynamic";
 
-export const metadata: Metadata = { title: "Your captioned video · Captioner", robots: { index: false } };
+/** The tab names the job, so several open jobs can be told apart. */
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Job ${id} · Captioner`, robots: { index: false } };
+}
 
 /** /jobs/:id — bookmarkable: the first state is rendered here, then the page polls the public API. */
 export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
