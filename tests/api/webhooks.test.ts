@@ -217,8 +217,9 @@ describe("deleting endpoints", () => {
     const res = await fetch(`${stack.baseUrl}/api/webhooks/${endpointId}`, { method: "DELETE", headers: bearer(key) });
     expect(res.status).toBe(204);
     const list = (await (await fetch(`${stack.baseUrl}/api/webhooks`, { headers: bearer(key) })).json()) as {
-      data: unknown[];
+      data: { id: string }[];
     };
-    expect(list.data).toEqual([]);
+    expect(list.data.map((e) => e.id)).not.toContain(endpointId);
+    expect(await stack.db.webhookDelivery.count({ where: { endpointId } })).toBe(0);
   });
 });
