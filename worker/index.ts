@@ -18,7 +18,7 @@ import { emitJobEvent } from "../lib/webhooks/emit";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { processCaptionJob } from "./process-caption-job";
 import { reconcileFailedJob } from "./reconcile-failed";
-import { createTranscriber } from "./transcribe";
+import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
 import { startWebhookConsumer } from "./webhook-consumer";
 
 let env: WorkerEnv;
@@ -36,13 +36,24 @@ await ensureWritableDir(env.WORKER_TMP_DIR ?? tmpdir()).catch((error: Error) => 
 });
 const db = createPrisma(env.DATABASE_URL, { max: Math.max(4, env.WORKER_CONCURRENCY * 2) });
 const storage = createStorage(env.storage);
-const transcriber = createTranscriber({
-  transcriber: env.TRANSCRIBER,
-  openaiApiKey: env.OPENAI_API_KEY,
-  openaiBaseUrl: env.OPENAI_BASE_URL,
-  openaiModel: env.OPENAI_MODEL,
-  openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
-});
+let choice: TranscriberChoice;
+try {
+  choice = chooseTranscriber({
+    transcriber: env.TRANSCRIBER,
+    openaiApiKey: env.OPENAI_API_KEY,
+    openaiBaseUrl: env.OPENAI_BASE_URL,
+    openaiModel: env.OPENAI_MODEL,
+    openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
+    whisperModelPath: env.WHISPER_MODEL_PATH,
+    whisperThreads: env.WHISPER_THREADS,
+  });
+} catch (error) {
+  // A missing key or model fails every job alike: say so once and do not start.
+  console.error(`captioner: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const { transcriber } = choice;
+log.info({ transcriber: transcriber.name, why: choice.reason }, "speech recognition backend chosen");
 
 /** Abort controllers of the jobs this process is running, by our job id. */
 const running = new Map<string, AbortController>();
@@ -142,7 +153,7 @@ const heartbeat = setInterval(() => {
 }, HEARTBEAT_MS);
 heartbeat.unref();
 
-const health = startHealthServer(env.WORKER_HEALTH_PORT);
+const health = startHealthServer(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
 
 /** After the deadline, how long aborted jobs get to hand themselves back (kill children, update the row). */
 const HANDBACK_GRACE_MS = 15_000;
@@ -180,7 +191,7 @@ async function shutdown(signal: string) {
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
-function startHealthServer(port: number): Server | undefined {
+function startHealthServer(port: number, host: string): Server | undefined {
   if (port === 0) return undefined;
   const server = createServer(async (req, res) => {
     if (req.url === "/healthz") {
@@ -208,8 +219,8 @@ function startHealthServer(port: number): Server | undefined {
     }
     res.writeHead(404).end();
   });
-  server.on("error", (error) => log.error({ err: error.message, port }, "health server failed to listen"));
-  server.listen(port);
+  server.on("error", (error) => log.error({ err: error.message, host, port }, "health server failed to listen"));
+  server.listen(port, host);
   return server;
 }
 

@@ -56,7 +56,7 @@ const AUTH_ERRORS: ApiErrorCode[] = [
   "SUBMISSIONS_DISABLED",
   "INSUFFICIENT_SCOPE",
 ];
-const BODY_ERRORS: ApiErrorCode[] = ["INVALID_JSON", "VALIDATION_ERROR"];
+const BODY_ERRORS: ApiErrorCode[] = ["INVALID_JSON", "VALIDATION_ERROR", "PAYLOAD_TOO_LARGE"];
 
 export function openApiDocument(): Record<string, unknown> {
   const security = [{ apiKey: [] }, {}];

@@ -9,8 +9,13 @@ export const appEnvSchema = z
   .object({
     ...commonEnvShape,
     ...storageEnvShape,
-    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's origin. */
+    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's Host. */
     APP_URL: fields.httpUrl.optional(),
+    /**
+     * A reverse proxy in front of the app sets X-Forwarded-Host/-Proto/-For; without it those headers are
+     * ignored (the client IP is then the socket's address: lib/api/client-ip.ts).
+     */
+    TRUST_PROXY: fields.bool.default(false),
     MAX_UPLOAD_BYTES: fields.positiveInt.default(2 * GiB),
     UPLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
     DOWNLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
@@ -23,8 +28,6 @@ export const appEnvSchema = z
      * signed-in console user, `off` nobody (the API refuses uploads and processing).
      */
     PUBLIC_SUBMISSIONS: z.enum(["open", "key", "off"]).default("open"),
-    /** true behind a reverse proxy: the client IP is read from X-Forwarded-For (else the socket's address). */
-    TRUST_PROXY: fields.bool.default(false),
     /** true lets webhooks target private and loopback addresses (tests, all-private deployments). */
     WEBHOOK_ALLOW_PRIVATE: fields.bool.default(false),
     // Defaults of the limits in lib/rate-limit/rate-limits.ts (0 = no limit). An API key's own limits, set in

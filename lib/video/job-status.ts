@@ -59,7 +59,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
   if (!job) throw new ApiError("JOB_NOT_FOUND", "No job with this id.");
 
   const urls = await outputDownloadUrls(services.storage, job, {
-    baseUrl: services.env.APP_URL ?? origin,
+    baseUrl: origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
   const fields = publicJobFields(job);

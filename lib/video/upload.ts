@@ -49,7 +49,7 @@ export async function createUpload(
     contentType: input.contentType,
     size: input.size,
     expiresInSec: services.env.UPLOAD_URL_TTL_SEC,
-    baseUrl: services.env.APP_URL ?? origin,
+    baseUrl: origin,
   });
   return {
     key,

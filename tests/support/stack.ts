@@ -128,6 +128,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     WORKER_HEALTH_PORT: "0",
     WORKER_TMP_DIR: path.join(dataDir, "work"),
     WORKER_CONCURRENCY: "2",
+    // TRANSCRIBER=auto must not pick up a Whisper model someone downloaded into the repo's .data/models.
+    WHISPER_MODEL_PATH: path.join(dataDir, "models"),
     FFMPEG_PRESET: "ultrafast",
     LOG_LEVEL: "info",
     NEXT_TELEMETRY_DISABLED: "1",

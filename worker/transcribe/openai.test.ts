@@ -248,7 +248,8 @@ describe("OpenAITranscriber against a local OpenAI-compatible server (real pocke
 
 describe("createTranscriber", () => {
   it("uses the API when a key is set, pocketsphinx otherwise, and refuses openai without a key", () => {
-    const base = { openaiModel: "whisper-1" };
+    // No Whisper model there, whatever this machine has downloaded into the default directory.
+    const base = { openaiModel: "whisper-1", whisperModelPath: "/nonexistent/whisper-models" };
     expect(createTranscriber({ ...base, transcriber: "auto", openaiApiKey: "sk-x" }).name).toBe("openai");
     expect(createTranscriber({ ...base, transcriber: "auto" }).name).toBe("pocketsphinx");
     expect(createTranscriber({ ...base, transcriber: "pocketsphinx", openaiApiKey: "sk-x" }).name).toBe("pocketsphinx");

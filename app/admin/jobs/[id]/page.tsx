@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/admin/action-button";
@@ -9,10 +10,10 @@ import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
 import { formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
 import { getJobDetail } from "@/lib/admin/job-detail";
-import { requestOrigin } from "@/lib/admin/request-origin";
 import { appServices } from "@/lib/app-services";
 import { CONSOLE_READERS, ERROR_DETAIL_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
 import { requireRole } from "@/lib/auth/session";
+import { publicOrigin } from "@/lib/public-origin";
 
 export const dynamic = "force-dynamic";
 
@@ -30,7 +31,7 @@ export default async function JobPage({ params }: { params: Params }) {
   const canReadDetail = roleAllows(ERROR_DETAIL_READERS, user.role);
   const job = await getJobDetail(services, id, {
     withErrorDetail: canReadDetail,
-    baseUrl: await requestOrigin(services.env.APP_URL),
+    baseUrl: publicOrigin(await headers(), services.env),
   });
   if (!job) notFound();
   const isAdmin = roleAllows(JOB_ADMINS, user.role);

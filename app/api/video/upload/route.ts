@@ -1,6 +1,7 @@
 import { admitSubmitter } from "@/lib/api/caller";
 import { readJson, withApiErrors } from "@/lib/api/errors";
 import { appServices } from "@/lib/app-services";
+import { publicOrigin } from "@/lib/public-origin";
 import { createUpload } from "@/lib/video/upload";
 
 export const runtime = "nodejs";
@@ -10,6 +11,6 @@ export const POST = withApiErrors(async (request: Request) => {
   const services = appServices();
   const { rateLimitHeaders } = await admitSubmitter(services, request);
   const body = await readJson(request);
-  const ticket = await createUpload(services, body, new URL(request.url).origin);
+  const ticket = await createUpload(services, body, publicOrigin(request.headers, services.env));
   return Response.json(ticket, { status: 201, headers: rateLimitHeaders });
 });

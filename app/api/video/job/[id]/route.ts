@@ -1,6 +1,7 @@
 import { optionalApiKey } from "@/lib/api/caller";
 import { withApiErrors } from "@/lib/api/errors";
 import { appServices } from "@/lib/app-services";
+import { publicOrigin } from "@/lib/public-origin";
 import { getPublicJob } from "@/lib/video/job-status";
 
 export const runtime = "nodejs";
@@ -12,6 +13,6 @@ export const GET = withApiErrors(async (request: Request, context: { params: Pro
   const services = appServices();
   // The job id is the capability; a key is optional here, but one that is sent must be valid.
   await optionalApiKey(services, request);
-  const job = await getPublicJob(services, id, new URL(request.url).origin);
+  const job = await getPublicJob(services, id, publicOrigin(request.headers, services.env));
   return Response.json(job, { headers: { "Cache-Control": "no-store" } });
 });
