@@ -32,6 +32,13 @@ export interface WorkerDeps {
   transcriber: Transcriber;
   log: Logger;
   settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
+  /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
+  onFinalStatus?: (jobId: string) => Promise<void>;
+  /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
+  recordMediaUsage?: (
+    submitter: { apiKeyId: string | null; submitterIpHash: string | null },
+    durationSec: number,
+  ) => Promise<void>;
   /** Observes outcomes (metrics). */
   onOutcome?: (outcome: {
     status: "completed" | "failed" | "retrying" | "canceled" | "requeued";
@@ -264,6 +271,11 @@ export async function processCaptionJob(
       },
     });
     log.info({ processingMs, cues: captions.cues.length, mode }, "job completed");
+    await deps.onFinalStatus?.(jobId);
+    // The quota is a limit on future submissions: a count that cannot be written is logged, never a failure.
+    await deps.recordMediaUsage?.(row, media.durationSec).catch((error: unknown) => {
+      log.warn({ err: (error as Error).message }, "media minutes not counted against the quota");
+    });
     deps.onOutcome?.({ status: "completed", timings: run.timings });
     return { outputVideoKey: keys.video };
   } catch (error) {
@@ -326,7 +338,7 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
   if (reason instanceof CancelRequested) {
     // The admin action already wrote `canceled`; make sure the row says so and stop retries.
     // Only a row still "processing": if an admin already retried it (queued again), the new run stands.
-    await db.job.updateMany({
+    const canceled = await db.job.updateMany({
       where: { id: ctx.jobId, status: "processing" },
       data: canceledState(),
     });
@@ -340,6 +352,8 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
       },
     });
     ctx.log.info({ phase: ctx.phase }, "job canceled");
+    // Normally the console already wrote `canceled` (and announced it); only a status written here is news.
+    if (canceled.count > 0) await deps.onFinalStatus?.(ctx.jobId);
     deps.onOutcome?.({ status: "canceled", code: "CANCELED" });
     throw new UnrecoverableError("canceled");
   }
@@ -361,7 +375,7 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
   );
 
   if (final) {
-    await db.job.updateMany({
+    const failed = await db.job.updateMany({
       where: { id: ctx.jobId, status: "processing" },
       data: {
         status: "failed",
@@ -382,6 +396,7 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
         data: detail as object,
       },
     });
+    if (failed.count > 0) await deps.onFinalStatus?.(ctx.jobId);
     deps.onOutcome?.({ status: "failed", code: jobError.code });
     throw new UnrecoverableError(`${jobError.code}: ${jobError.publicMessage}`);
   }

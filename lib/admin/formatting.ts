@@ -51,6 +51,10 @@ const AUDIT_LABELS: Record<string, string> = {
   "job.cancel": "Cancel",
   "job.bulk_retry": "Bulk retry",
   "user.unlock": "Unlock sign-in",
+  "api_key.create": "API key created",
+  "api_key.revoke": "API key revoked",
+  "api_key.limits": "API key limits changed",
+  "webhook.replay": "Webhook replayed",
 };
 
 /** `job.bulk_retry` → `Bulk retry`; unknown actions (another tool's) still read as words. */

@@ -8,6 +8,7 @@ import { cancelChannel } from "../jobs/cancel-channel";
 import { enqueueCaptionJob, QueueUnavailableError, queueJobId } from "../jobs/enqueue";
 import { canceledState, FRESH_QUEUED_STATE } from "../jobs/job-states";
 import { logger } from "../logger";
+import { emitJobEvent } from "../webhooks/emit";
 import { type JobFilter, jobFilterQuery } from "./job-filters";
 import { failedJobIds } from "./job-list";
 
@@ -21,7 +22,7 @@ export interface Actor {
   role: StaffRole;
 }
 
-type Services = Pick<AppServices, "db" | "queue" | "redis" | "env">;
+type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue">;
 
 // Audit vocabulary shared with the queue board (lib/jobs/reset-for-retry.ts): `job.<action>`, data.via.
 export const AUDIT = {
@@ -198,6 +199,9 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
       },
     });
   });
+
+  // The console wrote the final status: announce it here (the worker stays quiet about a status it did not write).
+  await emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger }, id);
 
   let workerNotified = true;
   try {

@@ -6,6 +6,7 @@ import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "../video/output-urls";
+import { describeSubmitter, type Submitter } from "./submitter";
 
 export interface TimelineEntry {
   id: string;
@@ -35,6 +36,7 @@ export interface JobDetail {
   startedAt: Date | null;
   finishedAt: Date | null;
   processingMs: number | null;
+  submitter: Submitter;
   /**
    * How long the latest run took: the recorded processing time of a completed job, else from its start to
    * its end (failed and canceled jobs too). null while it has not both started and finished.
@@ -90,6 +92,8 @@ export async function getJobDetail(
     include: {
       events: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       audits: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      apiKey: { select: { name: true } },
+      submittedByUser: { select: { email: true } },
     },
   });
   if (!job) return null;
@@ -138,6 +142,13 @@ export async function getJobDetail(
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     processingMs: job.processingMs,
+    submitter: describeSubmitter({
+      apiKeyId: job.apiKeyId,
+      apiKeyName: job.apiKey?.name ?? null,
+      submittedByUserId: job.submittedByUserId,
+      submitterEmail: job.submittedByUser?.email ?? null,
+      submitterIpHash: job.submitterIpHash,
+    }),
     input: {
       key: job.inputKey,
       filename: job.originalFilename,

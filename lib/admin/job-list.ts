@@ -3,8 +3,9 @@ import type { PrismaClient } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import type { JobStatus } from "../generated/prisma/enums";
 import type { JobFilter, JobSort } from "./job-filters";
+import type { SubmitterColumns } from "./submitter";
 
-export interface JobListRow {
+export interface JobListRow extends SubmitterColumns {
   id: string;
   status: JobStatus;
   phase: string | null;
@@ -66,6 +67,12 @@ function filterConditions(filter: JobFilter, role: StaffRole): Prisma.Sql[] {
     conditions.push(Prisma.sql`("id" ILIKE ${like} OR "originalFilename" ILIKE ${like}
       OR "errorMessage" ILIKE ${like} OR "errorCode" ILIKE ${like}${detail})`);
   }
+  if (filter.submitter) {
+    const who = filter.submitter;
+    if (who.startsWith("key_")) conditions.push(Prisma.sql`"apiKeyId" = ${who}`);
+    else if (who.startsWith("ip_")) conditions.push(Prisma.sql`"submitterIpHash" = ${who}`);
+    else conditions.push(Prisma.sql`"submittedByUserId" = ${who}`);
+  }
   return conditions;
 }
 
@@ -85,7 +92,10 @@ export async function listJobs(db: PrismaClient, filter: JobFilter, role: StaffR
   const direction = Prisma.raw(filter.dir === "asc" ? "ASC" : "DESC");
   const rows = await db.$queryRaw<JobListRow[]>`
     SELECT "id", "status", "phase", "progress", "originalFilename", "errorCode", "attempts", "processingMs",
-           "durationSec", "inputSize"::float8 AS "inputSize", "createdAt", "updatedAt", "finishedAt"
+           "durationSec", "inputSize"::float8 AS "inputSize", "createdAt", "updatedAt", "finishedAt",
+           "apiKeyId", "submittedByUserId", "submitterIpHash",
+           (SELECT k."name" FROM "ApiKey" k WHERE k."id" = "Job"."apiKeyId") AS "apiKeyName",
+           (SELECT u."email" FROM "User" u WHERE u."id" = "Job"."submittedByUserId") AS "submitterEmail"
     FROM "Job" ${where}
     ORDER BY ${SORT_COLUMNS[filter.sort]} ${direction} NULLS LAST, "id" ${direction}
     LIMIT ${filter.size} OFFSET ${(page - 1) * filter.size}`;

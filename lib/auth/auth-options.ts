@@ -1,12 +1,12 @@
 import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import { clientIp } from "../api/client-ip";
 import { appServices } from "../app-services";
 import { db } from "../db";
 import { appEnv } from "../env/app-env";
 import { logger } from "../logger";
 import { whenReady } from "../redis";
 import { TIMEOUTS } from "../timeouts";
-import { clientAddress } from "./client-address";
 import { isStaffRole, type StaffRole } from "./roles";
 import { SignInThrottled } from "./sign-in-throttle";
 import { appSignInThrottle } from "./staff-accounts";
@@ -65,7 +65,7 @@ export function authOptions(): AuthOptions {
           const services = appServices();
           const { redis } = services;
           const throttle = appSignInThrottle(services);
-          const address = clientAddress(req.headers ?? {}, env.TRUST_PROXY);
+          const address = clientIp(req.headers ?? {}, env.TRUST_PROXY);
           let user: Awaited<ReturnType<typeof checkCredentials>>;
           try {
             await whenReady(redis, TIMEOUTS.healthCheckMs);

@@ -44,6 +44,8 @@ export const workerEnvSchema = z
       .default("127.0.0.1"),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
+    /** true lets webhooks target private and loopback addresses (tests, all-private deployments). */
+    WEBHOOK_ALLOW_PRIVATE: fields.bool.default(false),
   })
   .superRefine(
     (env, ctx) => {

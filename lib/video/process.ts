@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { type Caller, submitterColumns } from "../api/caller";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { configuredCapabilities, supportsLanguage } from "../asr/capabilities";
@@ -9,6 +10,7 @@ import { Prisma } from "../generated/prisma/client";
 import { newJobId } from "../ids";
 import { enqueueCaptionJob, QueueUnavailableError } from "../jobs/enqueue";
 import { newManageToken } from "../jobs/manage-token";
+import { checkJobLimits } from "../rate-limit/enforce";
 import { isValidObjectKey } from "../storage";
 
 export const processRequestSchema = z
@@ -31,10 +33,12 @@ export const processRequestSchema = z
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export interface ProcessResult {
-  id: string;
-  status: string;
-  statusUrl: string;
+/** The answer of POST /api/video/process (202). */
+export const processAcceptedSchema = z
+  .object({ id: z.string(), status: z.string(), statusUrl: z.string() })
+  .meta({ id: "ProcessAccepted" });
+
+export interface ProcessResult extends z.infer<typeof processAcceptedSchema> {
   /** true when an Idempotency-Key matched an earlier request and no new job was made. */
   replayed: boolean;
   /**
@@ -52,6 +56,7 @@ export async function createProcessJob(
   services: AppServices,
   body: unknown,
   idempotencyKey: string | null,
+  caller: Caller,
 ): Promise<ProcessResult> {
   const input = processRequestSchema.parse(body);
   if (!input.key.startsWith("uploads/") || !isValidObjectKey(input.key)) {
@@ -86,6 +91,8 @@ export async function createProcessJob(
     if (earlier) return { ...publicRef(earlier.id, earlier.status), replayed: true };
   }
 
+  // After the replay check: repeating a request that already made a job is never refused.
+  await checkJobLimits(services, caller);
   const info = await services.storage.head(input.key);
   if (!info) throw new ApiError("INPUT_NOT_FOUND", "No uploaded file was found for this key; upload it first.");
 
@@ -101,6 +108,7 @@ export async function createProcessJob(
         contentType: info.contentType ?? null,
         options,
         manageTokenHash: manage.hash,
+        ...submitterColumns(caller),
         events: { create: { type: "queued", message: "Job created" } },
         ...(idempotencyKey ? { idempotencyKeys: { create: { key: idempotencyKey, requestHash } } } : {}),
       },

@@ -16,6 +16,7 @@ import {
   parseJobFilter,
 } from "@/lib/admin/job-filters";
 import { listJobs } from "@/lib/admin/job-list";
+import { describeSubmitter } from "@/lib/admin/submitter";
 import { appServices } from "@/lib/app-services";
 import { CONSOLE_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
 import { requireRole } from "@/lib/auth/session";
@@ -46,6 +47,12 @@ function SortHeader({ filter, sort, className }: { filter: JobFilter; sort: JobS
       </Link>
     </th>
   );
+}
+
+/** The submitter, linking to the list narrowed to their jobs. */
+function SubmitterLink({ filter, submitter }: { filter: JobFilter; submitter: ReturnType<typeof describeSubmitter> }) {
+  if (!submitter.filter) return <span className="adm-muted">{submitter.label}</span>;
+  return <Link href={href(filter, { submitter: submitter.filter, page: 1 })}>{submitter.label}</Link>;
 }
 
 function When({ at, now }: { at: Date; now: Date }) {
@@ -102,6 +109,7 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                 <th scope="col">Job</th>
                 <th scope="col">Status</th>
                 <th scope="col">Error</th>
+                <th scope="col">Submitted by</th>
                 <SortHeader filter={current} sort="created" />
                 <SortHeader filter={current} sort="updated" />
                 <SortHeader filter={current} sort="duration" className="adm-num" />
@@ -130,6 +138,9 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                     )}
                   </td>
                   <td>{job.errorCode ?? "—"}</td>
+                  <td>
+                    <SubmitterLink filter={current} submitter={describeSubmitter(job)} />
+                  </td>
                   <td className="adm-nowrap">
                     <When at={job.createdAt} now={now} />
                   </td>

@@ -121,6 +121,16 @@ export default async function JobPage({ params }: { params: Params }) {
                 <dd>{job.canceledBy ?? "—"}</dd>
               </>
             )}
+            <dt>Submitted by</dt>
+            <dd>
+              {job.submitter.filter ? (
+                <Link href={`/admin/jobs?submitter=${encodeURIComponent(job.submitter.filter)}`}>
+                  {job.submitter.label}
+                </Link>
+              ) : (
+                job.submitter.label
+              )}
+            </dd>
           </dl>
         </section>
 
