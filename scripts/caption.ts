@@ -1,19 +1,23 @@
 // `npm run caption -- ./video.mp4 [--language en] [--soft] [--out dir] [--url http://127.0.0.1:3000]`
 // Captions one video through a running Captioner's public API — the same calls the upload page makes:
 // ask for an upload URL, stream the file to it, start the job, follow it, download the three results.
+// Files above the server's MULTIPART_THRESHOLD go up in parts (4 at once, each retried), and an interrupted
+// upload resumes on the next run from `<video>.upload.json`, kept beside the video until the upload is done.
 // Progress goes to stderr (one redrawn line on a terminal, occasional lines otherwise); the saved paths go
 // to stdout, one per line, so scripts can use them.
 
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { parseArgs } from "node:util";
+import { countChunks, filePartSender } from "../lib/client/file-part-sender";
 import { formatBytes, formatRate, formatTimeLeft } from "../lib/client/human-units";
 import { jobStepLabel } from "../lib/client/job-labels";
+import { type ResumeStore, sendPlan, startOrResumeUpload, type UploadPlan } from "../lib/client/part-uploader";
 import { pollJob } from "../lib/client/poll-job";
 import { TransferMeter, type TransferStats } from "../lib/client/transfer-meter";
 import {
@@ -22,7 +26,6 @@ import {
   fetchCapabilities,
   fetchJob,
   type PublicJob,
-  requestUpload,
   startProcessing,
   type UploadTicket,
 } from "../lib/client/video-api";
@@ -194,13 +197,6 @@ function stallGuard(parent: AbortSignal) {
   return { signal: AbortSignal.any([parent, controller.signal]), touch, stop: () => clearTimeout(timer) };
 }
 
-async function* countChunks(source: AsyncIterable<Buffer>, onChunk: (bytes: number) => void) {
-  for await (const chunk of source) {
-    onChunk(chunk.length);
-    yield chunk;
-  }
-}
-
 async function uploadFile(
   ticket: UploadTicket,
   file: string,
@@ -238,6 +234,86 @@ async function uploadFile(
     guard.stop();
   }
   progress.done(transferText("Uploaded", meter.sample(size, performance.now())));
+}
+
+/** `<video>.upload.json`: the plan to resume, valid only for the same file (size, mtime) and server. */
+function resumeFile(
+  file: string,
+  info: { size: number; mtimeMs: number },
+  baseUrl: string,
+): ResumeStore & { path: string } {
+  const statePath = `${file}.upload.json`;
+  return {
+    path: statePath,
+    async load() {
+      try {
+        const saved = JSON.parse(await readFile(statePath, "utf8")) as {
+          statusUrl?: string;
+          size?: number;
+          mtimeMs?: number;
+          server?: string;
+        };
+        if (saved.statusUrl && saved.size === info.size && saved.mtimeMs === info.mtimeMs && saved.server === baseUrl) {
+          return { statusUrl: saved.statusUrl };
+        }
+      } catch {
+        // none, or unreadable: a fresh upload
+      }
+      return null;
+    },
+    async save(plan: UploadPlan) {
+      const state = {
+        statusUrl: plan.statusUrl,
+        uploadId: plan.uploadId,
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        server: baseUrl,
+      };
+      // Written whole then renamed: a crash mid-write never leaves a state file that cannot be read.
+      await writeFile(`${statePath}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+      await rename(`${statePath}.tmp`, statePath);
+    },
+    async clear() {
+      await rm(statePath, { force: true });
+    },
+  };
+}
+
+/** Sends the plan's missing parts and completes it; progress is the sum over all parts. */
+async function uploadInParts(
+  plan: UploadPlan,
+  file: string,
+  progress: ProgressLine,
+  signal: AbortSignal,
+): Promise<string> {
+  const meter = new TransferMeter(plan.size);
+  const show = (sent: number) => {
+    const stats = meter.sample(sent, performance.now());
+    progress.update(transferText("Uploading", stats), `upload:${Math.min(3, Math.floor(stats.percent / 25))}`);
+  };
+  let retrying = false;
+  const key = await sendPlan({
+    plan,
+    sendPart: filePartSender(file, {
+      stallMs: LIMITS.transferStallMs,
+      onBytes: () => {
+        retrying = false;
+      },
+    }),
+    signal,
+    onProgress: show,
+    onRetry: (error, partNumber, failures) => {
+      if (retrying) return;
+      retrying = true;
+      const why = error instanceof Error ? error.message : String(error);
+      progress.update(
+        `${"Uploading".padEnd(11)} part ${partNumber} failed (${why}); retrying (try ${failures + 1})…`,
+        `retry:${partNumber}`,
+      );
+    },
+  });
+  progress.done(transferText("Uploaded", meter.sample(plan.size, performance.now())));
+  return key;
 }
 
 async function downloadFile(url: string, target: string, progress: ProgressLine, signal: AbortSignal): Promise<number> {
@@ -329,7 +405,7 @@ async function caption(options: Options, signal: AbortSignal, onJob: (id: string
     throw new CliError(`cannot create the output folder ${options.outDir}: ${error.message}`);
   });
   try {
-    return await captionInto(options, info.size, signal, onJob);
+    return await captionInto(options, info, signal, onJob);
   } catch (error) {
     if (created) await removeEmptyFolders(options.outDir, created);
     throw error;
@@ -352,7 +428,7 @@ async function removeEmptyFolders(deepest: string, top: string): Promise<void> {
 
 async function captionInto(
   options: Options,
-  size: number,
+  info: { size: number; mtimeMs: number },
   signal: AbortSignal,
   onJob: (id: string) => void,
 ): Promise<string[]> {
@@ -364,20 +440,39 @@ async function captionInto(
   // The server decides what it accepts: an unknown extension is sent as a generic type and refused there,
   // with the server's own message and code.
   const contentType = videoContentType(name) ?? "application/octet-stream";
-  const ticket = await requestUpload(options.baseUrl, { filename: name, contentType, size }, apiSignal(signal)).catch(
-    (error: unknown) => {
-      throw describeApiFailure(error, "upload refused", options.baseUrl);
-    },
-  );
-  await uploadFile(ticket, options.file, size, progress, signal).catch((error: unknown) => {
+  const store = resumeFile(options.file, info, options.baseUrl);
+  const start = await startOrResumeUpload({
+    baseUrl: options.baseUrl,
+    file: { filename: name, contentType, size: info.size },
+    store,
+    signal: apiSignal(signal),
+  }).catch((error: unknown) => {
+    throw describeApiFailure(error, "upload refused", options.baseUrl);
+  });
+  let key: string;
+  try {
+    if (start.kind === "single") {
+      await uploadFile(start.ticket, options.file, info.size, progress, signal);
+      key = start.ticket.key;
+    } else {
+      if (start.resumed) {
+        const have = start.plan.uploadedParts.length;
+        process.stderr.write(`Resuming the earlier upload: ${have} of ${start.plan.partCount} parts already stored.\n`);
+      }
+      key = await uploadInParts(start.plan, options.file, progress, signal);
+      await store.clear();
+    }
+  } catch (error) {
     progress.clear();
+    if (start.kind === "plan")
+      process.stderr.write(`The upload can be resumed: run the same command again (${path.basename(store.path)}).\n`);
     if (signal.aborted) throw error;
     throw describeApiFailure(error, "upload failed", options.baseUrl);
-  });
+  }
 
   const job = await startProcessing(
     options.baseUrl,
-    ticket.key,
+    key,
     { language: options.language, burnIn: options.burnIn },
     randomUUID(),
     apiSignal(signal),

@@ -4,16 +4,18 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { formatBytes } from "@/lib/client/human-units";
 import { languageName } from "@/lib/client/job-labels";
-import { putWithProgress, UploadCanceledError, type UploadHandle } from "@/lib/client/put-with-progress";
-import { rememberJob } from "@/lib/client/recent-jobs";
-import { TransferMeter, type TransferStats } from "@/lib/client/transfer-meter";
+import { abortPlan, fetchPlan, sendPlan, startOrResumeUpload, type UploadPlan } from "@/lib/client/part-uploader";
 import {
-  ApiRequestError,
-  newIdempotencyKey,
-  rememberManageToken,
-  requestUpload,
-  startProcessing,
-} from "@/lib/client/video-api";
+  putWithProgress,
+  UploadCanceledError,
+  type UploadHandle,
+  waitForNetwork,
+  xhrPartSender,
+} from "@/lib/client/put-with-progress";
+import { rememberJob } from "@/lib/client/recent-jobs";
+import { savedUploadFor } from "@/lib/client/saved-uploads";
+import { TransferMeter, type TransferStats } from "@/lib/client/transfer-meter";
+import { ApiRequestError, newIdempotencyKey, rememberManageToken, startProcessing } from "@/lib/client/video-api";
 import { checkVideoFile } from "@/lib/client/video-file";
 import { DropZone } from "./drop-zone";
 import styles from "./upload.module.css";
@@ -64,7 +66,13 @@ export function UploadForm({
   const [stats, setStats] = useState<TransferStats | null>(null);
   const [error, setError] = useState<{ message: string; code?: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** An earlier, unfinished upload of the picked file (found in localStorage): how far it got. */
+  const [resumable, setResumable] = useState<{ sent: number; total: number } | null>(null);
+  /** Set while parts are failing and being retried (offline, flaky Wi-Fi); cleared when bytes move again. */
+  const [reconnecting, setReconnecting] = useState(false);
   const upload = useRef<UploadHandle | null>(null);
+  /** The multipart upload in progress: Cancel aborts its parts and frees them on the server. */
+  const multipart = useRef<{ controller: AbortController; plan: UploadPlan | null } | null>(null);
   /** Guards against a second submit before React has re-rendered the disabled button (a fast double click). */
   const submitting = useRef(false);
   /** Set by Cancel before the PUT has started (while the upload URL is being requested). */
@@ -83,6 +91,7 @@ export function UploadForm({
 
   const pick = (file: File) => {
     setNotice(null);
+    setResumable(null);
     const check = checkVideoFile(file, maxBytes);
     if (!check.ok) {
       setPicked(null);
@@ -91,6 +100,33 @@ export function UploadForm({
     }
     setError(null);
     setPicked({ file, contentType: check.contentType });
+    void offerResume(file);
+  };
+
+  /** The same file picked again after a reload or a failure: say how much the server already has. */
+  const offerResume = async (file: File) => {
+    const saved = await savedUploadFor(file).load();
+    if (!saved) return;
+    try {
+      const plan = await fetchPlan(saved.statusUrl);
+      const sent = plan.uploadedParts.reduce((sum, part) => sum + part.size, 0);
+      if (plan.status === "open" && plan.size === file.size) setResumable({ sent, total: plan.size });
+    } catch {
+      // Gone or unreachable: the upload simply starts over (startOrResumeUpload checks again).
+    }
+  };
+
+  /** "Start over instead": forget the earlier upload and free its parts. */
+  const discardResumable = async () => {
+    if (!picked) return;
+    const store = savedUploadFor(picked.file);
+    const saved = await store.load();
+    await store.clear();
+    setResumable(null);
+    if (saved) {
+      const plan = await fetchPlan(saved.statusUrl).catch(() => null);
+      if (plan) await abortPlan(plan);
+    }
   };
 
   const submit = async (event: FormEvent) => {
@@ -128,29 +164,73 @@ export function UploadForm({
     canceled.current = false;
     const meter = new TransferMeter(file.size);
     setStats(meter.sample(0, performance.now()));
-    const ticket = await requestUpload("", { filename: file.name, contentType, size: file.size });
-    if (canceled.current) throw new UploadCanceledError();
     let lastRender = 0;
-    upload.current = putWithProgress(ticket, file, (sent) => {
+    const onProgress = (sent: number) => {
       const now = performance.now();
       const sample = meter.sample(sent, now);
       if (now - lastRender >= PROGRESS_RENDER_INTERVAL_MS || sent === file.size) {
         lastRender = now;
         setStats(sample);
       }
-    });
+    };
+    const controller = new AbortController();
+    multipart.current = { controller, plan: null };
+    const store = savedUploadFor(file);
     try {
-      await upload.current.done;
+      const start = await startOrResumeUpload({
+        baseUrl: "",
+        file: { filename: file.name, contentType, size: file.size },
+        store,
+        signal: controller.signal,
+      });
+      if (canceled.current) throw new UploadCanceledError();
+      let key: string;
+      if (start.kind === "single") {
+        upload.current = putWithProgress(start.ticket, file, onProgress);
+        await upload.current.done;
+        key = start.ticket.key;
+      } else {
+        multipart.current.plan = start.plan;
+        setResumable(null);
+        if (start.resumed) setNotice("Picking up the earlier upload of this file where it stopped.");
+        let lastSent = 0;
+        key = await sendPlan({
+          plan: start.plan,
+          sendPart: xhrPartSender(file),
+          signal: controller.signal,
+          waitBeforeRetry: waitForNetwork,
+          onRetry: () => setReconnecting(true),
+          onPartStored: () => setReconnecting(false),
+          onProgress: (sent) => {
+            if (sent > lastSent) setReconnecting(false);
+            lastSent = sent;
+            onProgress(sent);
+          },
+        });
+        await store.clear();
+      }
+      uploaded.current = { file, key };
+      return key;
+    } catch (error) {
+      if (controller.signal.aborted || canceled.current) {
+        // Cancel frees the parts on the server and forgets the plan: a later pick starts from zero.
+        const plan = multipart.current?.plan;
+        await store.clear();
+        if (plan) await abortPlan(plan);
+        throw new UploadCanceledError();
+      }
+      throw error;
     } finally {
       upload.current = null;
+      multipart.current = null;
+      setReconnecting(false);
     }
-    uploaded.current = { file, key: ticket.key };
-    return ticket.key;
   };
 
   const cancel = () => {
     canceled.current = true;
     upload.current?.abort();
+    multipart.current?.controller.abort(new UploadCanceledError());
   };
 
   return (
@@ -167,6 +247,17 @@ export function UploadForm({
         <p className={styles.selected}>
           Selected: <strong className={styles.fileName}>{picked.file.name}</strong> ({formatBytes(picked.file.size)})
         </p>
+      )}
+      {picked && !busy && resumable && (
+        <div className={styles.notice} data-testid="resume-offer">
+          <p>
+            An earlier upload of this file stopped at {formatBytes(resumable.sent)} of {formatBytes(resumable.total)}.
+            Uploading it again picks up from there.
+          </p>
+          <button type="button" className={styles.secondaryButton} onClick={() => void discardResumable()}>
+            Start over instead
+          </button>
+        </div>
       )}
 
       {/* Inserted only when there is something to say: a new role=alert element is announced at once. */}
@@ -228,7 +319,7 @@ export function UploadForm({
       </div>
 
       {stage === "uploading" && stats && picked && (
-        <UploadProgress fileName={picked.file.name} stats={stats} onCancel={cancel} />
+        <UploadProgress fileName={picked.file.name} stats={stats} onCancel={cancel} reconnecting={reconnecting} />
       )}
       {stage === "starting" && (
         <p role="status" className={styles.notice}>

@@ -8,9 +8,11 @@ interface UploadProgressProps {
   fileName: string;
   stats: TransferStats;
   onCancel: () => void;
+  /** Parts are failing and being retried (the network dropped): the upload carries on by itself. */
+  reconnecting?: boolean;
 }
 
-export function UploadProgress({ fileName, stats, onCancel }: UploadProgressProps) {
+export function UploadProgress({ fileName, stats, onCancel, reconnecting }: UploadProgressProps) {
   const details = [
     `${formatBytes(stats.sent)} of ${formatBytes(stats.total)}`,
     stats.bytesPerSec !== null ? formatRate(stats.bytesPerSec) : null,
@@ -39,6 +41,11 @@ export function UploadProgress({ fileName, stats, onCancel }: UploadProgressProp
       <p className={styles.progressDetails} data-testid="upload-details">
         {details.join(" · ")}
       </p>
+      {reconnecting && (
+        <p className={styles.progressDetails} role="status" data-testid="upload-reconnecting">
+          Connection lost. Waiting for the network; the upload will continue by itself.
+        </p>
+      )}
       <p className={styles.srOnly} aria-live="polite">
         {announced}% uploaded
       </p>

@@ -1,5 +1,6 @@
 import type { TranscriberCapabilities } from "../asr/capabilities";
 import type { PublicJob } from "../video/job-status";
+import type { UploadPlan } from "./part-uploader";
 
 // The public video API as seen from a client: the browser pages (baseUrl "") and the CLI (an absolute
 // base URL). Plain fetch only, so the same code runs in both.
@@ -65,13 +66,26 @@ export class ApiRequestError extends Error {
   }
 }
 
-/** Asks for a signed upload URL; the server refuses non-video types (415) and files over its limit (413). */
+/**
+ * Asks for a signed upload URL — or, with `multipart` ("auto": above the server's MULTIPART_THRESHOLD), a
+ * plan of parts. The server refuses non-video types (415) and files over its limit (413).
+ */
 export function requestUpload(
   baseUrl: string,
   file: { filename: string; contentType: string; size: number },
   signal?: AbortSignal,
-): Promise<UploadTicket> {
-  return callApi<UploadTicket>(`${baseUrl}/api/video/upload`, {
+): Promise<UploadTicket>;
+export function requestUpload(
+  baseUrl: string,
+  file: { filename: string; contentType: string; size: number; multipart: boolean | "auto" },
+  signal?: AbortSignal,
+): Promise<UploadTicket | UploadPlan>;
+export function requestUpload(
+  baseUrl: string,
+  file: { filename: string; contentType: string; size: number; multipart?: boolean | "auto" },
+  signal?: AbortSignal,
+): Promise<UploadTicket | UploadPlan> {
+  return callApi<UploadTicket | UploadPlan>(`${baseUrl}/api/video/upload`, {
     method: "POST",
     signal,
     headers: { "Content-Type": "application/json" },

@@ -100,6 +100,11 @@ describe("appEnv: invalid environments", () => {
       { UPLOAD_URL_TTL_SEC: "1.5" },
       ["UPLOAD_URL_TTL_SEC: must be a positive whole number"],
     ],
+    [
+      "MULTIPART_PART_SIZE under S3's 5 MiB minimum with the s3 driver",
+      { ...r2, MULTIPART_PART_SIZE: String(1024 * 1024) },
+      ["MULTIPART_PART_SIZE must be at least 5242880 (5 MiB) with the s3 storage driver"],
+    ],
     ["APP_URL not a URL", { APP_URL: "captioner.example" }, ["APP_URL: must be an http(s) URL"]],
     ["QUEUE_PREFIX with a colon", { QUEUE_PREFIX: "a:b" }, ["QUEUE_PREFIX: letters, digits, _ and - only"]],
     ["NODE_ENV unknown", { NODE_ENV: "prod" }, ["NODE_ENV:"]],
@@ -139,6 +144,9 @@ describe("appEnv: defaults and derived settings", () => {
       MAX_UPLOAD_BYTES: 2 * 1024 ** 3,
       UPLOAD_URL_TTL_SEC: 3600,
       DOWNLOAD_URL_TTL_SEC: 3600,
+      MULTIPART_THRESHOLD: 64 * 1024 ** 2,
+      MULTIPART_PART_SIZE: 8 * 1024 ** 2,
+      MULTIPART_PLAN_TTL_SEC: 86_400,
       DASHBOARD_URL: "http://127.0.0.1:3001",
     });
     expect(env.storage).toEqual({ driver: "local", dataDir: ".data", signingSecret: base.STORAGE_SIGNING_SECRET });

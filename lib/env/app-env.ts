@@ -4,7 +4,10 @@ import { commonEnvShape } from "./common-env";
 import { alwaysCheck, fields, parseEnv } from "./parse-env";
 import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
 
+const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
+/** S3's (and R2's) smallest part but the last; the local driver takes smaller parts (tests use them). */
+export const S3_MIN_PART_SIZE = 5 * MiB;
 
 export const appEnvSchema = z
   .object({
@@ -19,6 +22,12 @@ export const appEnvSchema = z
     TRUST_PROXY: fields.bool.default(false),
     MAX_UPLOAD_BYTES: fields.positiveInt.default(2 * GiB),
     UPLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
+    /** Files larger than this go up in parts when the client asks for `multipart: "auto"` (the page and the CLI do). */
+    MULTIPART_THRESHOLD: fields.positiveInt.default(64 * MiB),
+    /** Size of each part (the last one is smaller); S3/R2 need at least 5 MiB. Grown to stay within 10,000 parts. */
+    MULTIPART_PART_SIZE: fields.positiveInt.default(8 * MiB),
+    /** An unfinished multipart upload is kept this long (resumable), then refused and its parts swept. */
+    MULTIPART_PLAN_TTL_SEC: fields.positiveInt.default(24 * 3600),
     DOWNLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
     NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     NEXTAUTH_URL: fields.httpUrl.optional(),
@@ -51,6 +60,14 @@ export const appEnvSchema = z
   .superRefine(
     (env, ctx) => {
       refineStorage(env, ctx);
+      const driver = env.STORAGE_DRIVER ?? (env.R2_ENDPOINT ? "s3" : "local");
+      if (driver === "s3" && env.MULTIPART_PART_SIZE < S3_MIN_PART_SIZE) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["MULTIPART_PART_SIZE"],
+          message: `must be at least ${S3_MIN_PART_SIZE} (5 MiB) with the s3 storage driver`,
+        });
+      }
       if (env.NODE_ENV === "production" && !env.NEXTAUTH_SECRET) {
         ctx.addIssue({ code: "custom", path: ["NEXTAUTH_SECRET"], message: "is missing (required in production)" });
       }

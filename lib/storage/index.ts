@@ -4,7 +4,7 @@ import { S3Storage } from "./s3";
 import type { Storage } from "./types";
 
 export * from "./keys";
-export { BodyTooLargeError, LocalStorage } from "./local";
+export { BodyTooLargeError, LocalStorage, PartSizeError } from "./local";
 export { S3Storage } from "./s3";
 export * from "./types";
 

@@ -7,11 +7,13 @@ const exp = NOW / 1000 + 600;
 
 const put: SignedParams = { op: "put", key: "uploads/abc/clip.mp4", exp, size: 1000, contentType: "video/mp4" };
 const get: SignedParams = { op: "get", key: "rendered/job_x-1.mp4", exp, name: "clip.captioned.mp4" };
+const part: SignedParams = { op: "part", key: "uploads/abc/clip.mp4", exp, size: 8_388_608, upload: "mp_1", part: 3 };
 
 describe("signParams / verifyParams", () => {
   test.each([
     ["a PUT", put],
     ["a GET", get],
+    ["a part", part],
   ])("%s verifies with the secret it was signed with", (_name, params) => {
     expect(verifyParams(SECRET, params, signParams(SECRET, params), NOW)).toEqual({ ok: true });
   });
@@ -27,6 +29,17 @@ describe("signParams / verifyParams", () => {
   ])("changing %s breaks the signature", (_name, change) => {
     const signature = signParams(SECRET, put);
     expect(verifyParams(SECRET, { ...put, ...change }, signature, NOW)).toEqual({
+      ok: false,
+      reason: "bad_signature",
+    });
+  });
+
+  test.each<[string, Partial<SignedParams>]>([
+    ["the part number", { part: 4 }],
+    ["the upload id", { upload: "mp_2" }],
+    ["the part size", { size: 8_388_609 }],
+  ])("changing %s of a part URL breaks the signature", (_name, change) => {
+    expect(verifyParams(SECRET, { ...part, ...change }, signParams(SECRET, part), NOW)).toEqual({
       ok: false,
       reason: "bad_signature",
     });
@@ -59,6 +72,7 @@ describe("toQuery / fromQuery", () => {
   test.each([
     ["a PUT", put],
     ["a GET", get],
+    ["a part", part],
   ])("%s round-trips through a URL query", (_name, params) => {
     const sig = signParams(SECRET, params);
     const parsed = fromQuery(params.op, new URLSearchParams(toQuery(params, sig)));
@@ -68,6 +82,14 @@ describe("toQuery / fromQuery", () => {
 
   test("the endpoint decides the operation: a GET query read as a PUT does not verify", () => {
     const parsed = fromQuery("put", new URLSearchParams(toQuery(get, signParams(SECRET, get))));
+    expect(parsed && verifyParams(SECRET, parsed.params, parsed.sig, NOW)).toEqual({
+      ok: false,
+      reason: "bad_signature",
+    });
+  });
+
+  test("a part URL's signature does not authorise a whole-object PUT of the same key", () => {
+    const parsed = fromQuery("put", new URLSearchParams(toQuery(part, signParams(SECRET, part))));
     expect(parsed && verifyParams(SECRET, parsed.params, parsed.sig, NOW)).toEqual({
       ok: false,
       reason: "bad_signature",

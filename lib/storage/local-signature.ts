@@ -1,10 +1,11 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 // The local driver's URLs are signed like a presigned S3 URL: HMAC-SHA256 over the operation, the key,
-// the expiry and (for uploads) the size limit and content type, so none of them can be changed.
+// the expiry and (for uploads) the size limit and content type, so none of them can be changed. A part of a
+// multipart upload ("part") also signs the upload id and the part number, and `size` is the part's exact size.
 
 export interface SignedParams {
-  op: "put" | "get";
+  op: "put" | "get" | "part";
   key: string;
   /** Unix seconds. */
   exp: number;
@@ -13,10 +14,17 @@ export interface SignedParams {
   contentType?: string;
   /** get: Content-Disposition filename. */
   name?: string;
+  /** part: the driver's upload id (the staging directory). */
+  upload?: string;
+  /** part: 1-based part number. */
+  part?: number;
 }
 
 function canonical(p: SignedParams): string {
-  return [p.op, p.key, p.exp, p.size ?? "", p.contentType ?? "", p.name ?? ""].join("\n");
+  const fields = [p.op, p.key, p.exp, p.size ?? "", p.contentType ?? "", p.name ?? ""];
+  // Appended only for parts, so URLs signed before parts existed keep their signatures.
+  if (p.op === "part") fields.push(p.upload ?? "", p.part ?? "");
+  return fields.join("\n");
 }
 
 export function signParams(secret: string, params: SignedParams): string {
@@ -44,6 +52,8 @@ export function toQuery(params: SignedParams, sig: string): string {
   if (params.size !== undefined) q.set("size", String(params.size));
   if (params.contentType) q.set("type", params.contentType);
   if (params.name) q.set("name", params.name);
+  if (params.upload) q.set("upload", params.upload);
+  if (params.part !== undefined) q.set("part", String(params.part));
   q.set("sig", sig);
   return q.toString();
 }
@@ -60,8 +70,20 @@ export function fromQuery(
   const sizeRaw = q.get("size");
   const size = sizeRaw === null ? undefined : Number(sizeRaw);
   if (size !== undefined && !Number.isSafeInteger(size)) return undefined;
+  const partRaw = q.get("part");
+  const part = partRaw === null ? undefined : Number(partRaw);
+  if (part !== undefined && !Number.isSafeInteger(part)) return undefined;
   return {
-    params: { op, key, exp, size, contentType: q.get("type") ?? undefined, name: q.get("name") ?? undefined },
+    params: {
+      op,
+      key,
+      exp,
+      size,
+      contentType: q.get("type") ?? undefined,
+      name: q.get("name") ?? undefined,
+      upload: q.get("upload") ?? undefined,
+      part,
+    },
     sig,
   };
 }

@@ -3,19 +3,34 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   NoSuchKey,
+  NoSuchUpload,
   NotFound,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { TIMEOUTS } from "../timeouts";
-import { type ObjectInfo, ObjectNotFoundError, type Storage, type UploadTicket } from "./types";
+import {
+  bareEtag,
+  MultipartNotFoundError,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type PartTicket,
+  type Storage,
+  type StoredPart,
+  type UploadTicket,
+} from "./types";
 
 export interface S3StorageConfig {
   endpoint: string;
@@ -136,6 +151,92 @@ export class S3Storage implements Storage {
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
+
+  async createMultipart(key: string, options: { contentType: string }): Promise<string> {
+    const out = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: options.contentType }),
+    );
+    if (!out.UploadId) throw new Error("CreateMultipartUpload returned no UploadId");
+    return out.UploadId;
+  }
+
+  async createPartUrl(
+    key: string,
+    uploadId: string,
+    part: { partNumber: number; size: number },
+    options: { expiresInSec: number },
+  ): Promise<PartTicket> {
+    // Content-Length is signed, as for the single PUT: R2/S3 refuse a part of any other size.
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: part.partNumber,
+      ContentLength: part.size,
+    });
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: options.expiresInSec,
+      signableHeaders: new Set(["content-length"]),
+    });
+    return { partNumber: part.partNumber, url };
+  }
+
+  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+        );
+        for (const p of out.Parts ?? []) {
+          if (p.PartNumber && p.ETag)
+            parts.push({ partNumber: p.PartNumber, etag: bareEtag(p.ETag), size: p.Size ?? 0 });
+        }
+        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (isUploadMissing(error)) throw new MultipartNotFoundError(uploadId);
+      throw error;
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+    _options: { contentType: string },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${bareEtag(p.etag)}"` })) },
+        }),
+      );
+    } catch (error) {
+      if (isUploadMissing(error)) throw new MultipartNotFoundError(uploadId);
+      throw error;
+    }
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      if (!isUploadMissing(error)) throw error;
+    }
+  }
+}
+
+function isUploadMissing(error: unknown): boolean {
+  if (error instanceof NoSuchUpload) return true;
+  return (
+    error instanceof S3ServiceException && (error.name === "NoSuchUpload" || error.$metadata.httpStatusCode === 404)
+  );
 }
 
 function isMissing(error: unknown): boolean {

@@ -13,6 +13,22 @@ export interface UploadTicket {
   expiresAt: Date;
 }
 
+/** One part of a multipart upload as the storage holds it. */
+export interface StoredPart {
+  partNumber: number;
+  /** Without quotes, lower case (S3 answers `"…"`; we compare the bare value). */
+  etag: string;
+  size: number;
+}
+
+/** Where and how a client sends one part. */
+export interface PartTicket {
+  partNumber: number;
+  url: string;
+  /** Headers to send with the PUT, when the driver needs any. */
+  headers?: Record<string, string>;
+}
+
 /**
  * Object storage as the product needs it. Bodies are always streams or files: never a whole object in
  * memory. Keys are slash-separated, relative (`uploads/…`, `rendered/…`).
@@ -43,6 +59,42 @@ export interface Storage {
   putStream(key: string, body: Readable, options: { contentType: string; size?: number }): Promise<void>;
   getStream(key: string): Promise<Readable>;
   delete(key: string): Promise<void>;
+
+  // Multipart uploads (S3 semantics on both drivers): parts in any order, each retriable, nothing visible
+  // under `key` until completeMultipart has assembled and checked every part.
+  /** Starts a multipart upload of `key`; returns the driver's upload id. */
+  createMultipart(key: string, options: { contentType: string }): Promise<string>;
+  /** A URL the client PUTs part `partNumber` (exactly `size` bytes) to; its response carries the ETag. */
+  createPartUrl(
+    key: string,
+    uploadId: string,
+    part: { partNumber: number; size: number },
+    options: { expiresInSec: number; baseUrl?: string },
+  ): Promise<PartTicket>;
+  /** The parts stored so far, by part number; throws MultipartNotFoundError when the upload is gone. */
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  /** Assembles the parts (already checked by the caller) into `key`, atomically. */
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+    options: { contentType: string },
+  ): Promise<void>;
+  /** Frees the parts; a no-op when the upload is already gone. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+}
+
+/** The storage has no multipart upload with this id (aborted, swept, or never created). */
+export class MultipartNotFoundError extends Error {
+  constructor(readonly uploadId: string) {
+    super(`multipart upload not found: ${uploadId}`);
+    this.name = "MultipartNotFoundError";
+  }
+}
+
+/** `"abc"` → `abc`: S3 quotes ETags in headers and XML; clients may send either form. */
+export function bareEtag(etag: string): string {
+  return etag.trim().replace(/^W\//, "").replace(/^"|"$/g, "").toLowerCase();
 }
 
 export class ObjectNotFoundError extends Error {

@@ -2,11 +2,11 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
-import { BodyTooLargeError, LocalStorage } from "../storage";
+import { BodyTooLargeError, LocalStorage, MultipartNotFoundError, PartSizeError } from "../storage";
 import { fromQuery, verifyParams } from "../storage/local-signature";
 
-// The local storage driver's two endpoints: the signed PUT the browser uploads to, and the signed GET
-// (with Range support, so a <video> can seek) that download URLs point at.
+// The local storage driver's endpoints: the signed PUT the browser uploads to, the signed PUT of one part of a
+// multipart upload, and the signed GET (with Range support, so a <video> can seek) download URLs point at.
 
 function localStorageOf(services: AppServices): { storage: LocalStorage; secret: string } {
   if (!(services.storage instanceof LocalStorage) || services.env.storage.driver !== "local") {
@@ -15,7 +15,7 @@ function localStorageOf(services: AppServices): { storage: LocalStorage; secret:
   return { storage: services.storage, secret: services.env.storage.signingSecret };
 }
 
-function verified(services: AppServices, op: "put" | "get", url: URL) {
+function verified(services: AppServices, op: "put" | "get" | "part", url: URL) {
   const { storage, secret } = localStorageOf(services);
   const parsed = fromQuery(op, url.searchParams);
   if (!parsed) throw new ApiError("INVALID_SIGNATURE", "The URL is not a valid signed URL.");
@@ -60,6 +60,51 @@ export async function receiveLocalUpload(services: AppServices, request: Request
     throw error;
   }
   return new Response(null, { status: 200 });
+}
+
+/**
+ * Streams one signed part into the upload's staging dir and answers with its ETag, as S3's UploadPart does.
+ * The body must be exactly the signed size; a body cut off mid-way stores nothing, so the part is simply sent again.
+ */
+export async function receiveLocalPart(services: AppServices, request: Request): Promise<Response> {
+  const { storage, params } = verified(services, "part", new URL(request.url));
+  const size = params.size ?? 0;
+  const declaredHeader = request.headers.get("content-length");
+  if (declaredHeader === null) {
+    throw new ApiError("LENGTH_REQUIRED", "The part must be sent with a Content-Length header.");
+  }
+  const declared = Number(declaredHeader);
+  if (declared > size) throw new ApiError("UPLOAD_TOO_LARGE", `The part is larger than its ${size} bytes.`);
+  if (declared !== size) {
+    throw new ApiError("PART_SIZE_MISMATCH", `Part ${params.part} must be exactly ${size} bytes (got ${declared}).`);
+  }
+  if (!request.body) throw new ApiError("VALIDATION_ERROR", "The request has no body.");
+  try {
+    const body = Readable.fromWeb(request.body as unknown as WebReadableStream<Uint8Array>);
+    const etag = await storage.putPart(params.upload ?? "", params.part ?? 0, body, size);
+    // Browsers hide response headers from scripts unless exposed (matters when the page and APP_URL differ).
+    return new Response(null, {
+      status: 200,
+      headers: { ETag: `"${etag}"`, "Access-Control-Expose-Headers": "ETag" },
+    });
+  } catch (error) {
+    if (error instanceof MultipartNotFoundError) {
+      throw new ApiError("UPLOAD_NOT_FOUND", "This upload no longer exists (canceled or expired).");
+    }
+    if (error instanceof PartSizeError) {
+      throw new ApiError("PART_SIZE_MISMATCH", `Part ${params.part} must be exactly ${size} bytes.`);
+    }
+    // The client went away mid-body (a dropped link, a closed tab): nothing was stored, and the part is
+    // simply sent again. A client error, not a server fault to log as one.
+    if (
+      request.signal.aborted ||
+      (error as NodeJS.ErrnoException)?.code === "ECONNRESET" ||
+      (error as Error)?.message === "aborted"
+    ) {
+      throw new ApiError("UPLOAD_INCOMPLETE", `The connection closed before part ${params.part} was complete.`);
+    }
+    throw error;
+  }
 }
 
 /** Serves a signed GET, honouring a single `Range: bytes=a-b`. */

@@ -2,12 +2,15 @@ import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
 import { newUploadKey } from "../storage";
+import { createMultipartUpload, type UploadPlanResponse } from "./multipart-upload";
 
 export const uploadRequestSchema = z
   .object({
     filename: z.string().trim().min(1).max(255),
     contentType: z.string().trim().toLowerCase().max(100),
     size: z.number().int().positive(),
+    /** true: upload in parts; "auto": in parts above MULTIPART_THRESHOLD (what the page and the CLI send). */
+    multipart: z.union([z.boolean(), z.literal("auto")]).optional(),
   })
   .strict();
 
@@ -28,12 +31,15 @@ export function isVideoContentType(contentType: string): boolean {
   return /^video\/[a-z0-9.+-]+$/.test(contentType) || contentType === "application/mp4";
 }
 
-/** Validates an upload request and hands out a signed, expiring, size-bound PUT URL. */
+/**
+ * Validates an upload request and hands out a signed, expiring, size-bound PUT URL — or, for a multipart
+ * upload, a plan with a URL per part (lib/video/multipart-upload.ts).
+ */
 export async function createUpload(
   services: AppServices,
   body: unknown,
   origin: string,
-): Promise<z.infer<typeof uploadTicketSchema>> {
+): Promise<z.infer<typeof uploadTicketSchema> | UploadPlanResponse> {
   const input = uploadRequestSchema.parse(body);
   if (!isVideoContentType(input.contentType)) {
     throw new ApiError("UNSUPPORTED_MEDIA_TYPE", `Only video files can be captioned (got "${input.contentType}").`);
@@ -45,6 +51,9 @@ export async function createUpload(
     });
   }
   const key = newUploadKey(input.filename);
+  const multipart =
+    input.multipart === true || (input.multipart === "auto" && input.size > services.env.MULTIPART_THRESHOLD);
+  if (multipart) return createMultipartUpload(services, { ...input, key }, origin);
   const ticket = await services.storage.createUploadUrl(key, {
     contentType: input.contentType,
     size: input.size,

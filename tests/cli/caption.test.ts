@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSrt, parseVtt } from "../../lib/captions";
 import { makeSpeechVideo, makeTextFileAsMp4 } from "../support/make-media";
 import { probeStreams } from "../support/media-checks";
+import { runCli } from "../support/run-cli";
 import { freePort, type Stack, startStack } from "../support/stack";
 import { wordErrorRate } from "../support/wer";
 
@@ -14,7 +14,6 @@ import { wordErrorRate } from "../support/wer";
 // job is followed to the end and the three results land on disk; failures end with a non-zero exit and
 // one line naming what went wrong.
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const SCRIPT =
   "Good morning and welcome to the weekly update. The new studio opens next month, and every team will move in by the summer. Please bring your questions to the meeting on Friday.";
 
@@ -32,44 +31,6 @@ afterAll(async () => {
   await stack?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function runCli(
-  args: string[],
-  { timeoutMs = 120_000, onStderr }: { timeoutMs?: number; onStderr?: (soFar: string, kill: () => void) => void } = {},
-): Promise<CliRun> {
-  const started = performance.now();
-  const env = { ...process.env };
-  delete env.CAPTIONER_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/caption.ts", ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      onStderr?.(stderr, () => child.kill("SIGINT"));
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
-    });
-  });
-}
 
 describe("npm run caption", () => {
   it("captions a spoken video: saves the MP4 (with a subtitle track for --soft), SRT and VTT", async () => {

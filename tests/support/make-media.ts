@@ -134,6 +134,31 @@ export async function makeSpeechVideo(options: VideoShape & { script: string }):
   return deliver(file, options.out);
 }
 
+/**
+ * A speech video that is big on purpose (tens of MB in a few seconds, for multipart uploads): a noisy test
+ * pattern encoded losslessly, which no encoder can shrink, over the spoken script. Fast to make (~3 s).
+ */
+export async function makeBulkySpeechVideo(options: {
+  script: string;
+  width?: number;
+  height?: number;
+  out?: string;
+}): Promise<MediaFile> {
+  const shape = { width: options.width ?? 464, height: options.height ?? 260, fps: 30 };
+  const speech = await makeSpeechWav({ script: options.script });
+  const file = await cached("bulky-speech-video", { script: options.script, ...shape }, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, speech.durationSec),
+      ...["-i", speech.path],
+      ...["-vf", "noise=alls=40:allf=t:all_seed=7", "-map", "0:v", "-map", "1:a"],
+      ...h264Output(),
+      ...["-qp", "0", "-c:a", "aac", "-b:a", "64k"],
+      ...["-t", String(speech.durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
 /** Codecs MP4 cannot carry as they are, as a new user's camera, editor or download would give them. */
 export const FOREIGN_CODECS = {
   /** VP8 + Vorbis in WebM (browsers' MediaRecorder, older YouTube downloads). */
