@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { API_KEY_SCOPES } from "../api-keys/api-keys";
+import { captionsPutSchema } from "../video/captions";
 import { publicJobSchema } from "../video/job-status";
+import { completeRequestSchema } from "../video/multipart-upload";
 import { processAcceptedSchema, processRequestSchema } from "../video/process";
 import { uploadRequestSchema, uploadTicketSchema } from "../video/upload";
 import { WEBHOOK_EVENTS } from "../webhooks/contract";
@@ -58,6 +60,9 @@ const AUTH_ERRORS: ApiErrorCode[] = [
 ];
 const BODY_ERRORS: ApiErrorCode[] = ["INVALID_JSON", "VALIDATION_ERROR", "PAYLOAD_TOO_LARGE"];
 
+const jobIdParameter = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^job_" } };
+const uploadIdParameter = { name: "id", in: "path", required: true, schema: { type: "string" } };
+
 export function openApiDocument(): Record<string, unknown> {
   const security = [{ apiKey: [] }, {}];
   return {
@@ -84,6 +89,120 @@ export function openApiDocument(): Record<string, unknown> {
         ProcessRequest: jsonSchema(processRequestSchema, "input"),
         ProcessAccepted: jsonSchema(processAcceptedSchema, "output"),
         Job: jsonSchema(publicJobSchema, "output"),
+        UploadPlan: {
+          type: "object",
+          description: "A multipart upload: PUT each part to its url (any order, in parallel), then POST completeUrl.",
+          properties: {
+            key: { type: "string" },
+            uploadId: { type: "string" },
+            status: { type: "string", enum: ["open", "completing", "completed", "aborted"] },
+            size: { type: "integer" },
+            partSize: { type: "integer" },
+            partCount: { type: "integer" },
+            parts: {
+              type: "array",
+              description: "URLs for the parts not stored yet.",
+              items: {
+                type: "object",
+                properties: {
+                  partNumber: { type: "integer" },
+                  url: { type: "string" },
+                  headers: { type: "object", additionalProperties: { type: "string" } },
+                },
+                required: ["partNumber", "url"],
+              },
+            },
+            uploadedParts: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { partNumber: { type: "integer" }, etag: { type: "string" }, size: { type: "integer" } },
+                required: ["partNumber"],
+              },
+            },
+            completeUrl: { type: "string" },
+            abortUrl: { type: "string" },
+            statusUrl: { type: "string" },
+            expiresAt: {
+              type: "string",
+              description: "When the part URLs stop working: GET statusUrl for fresh ones.",
+            },
+            planExpiresAt: { type: "string", description: "When an unfinished upload is given up." },
+          },
+          required: [
+            "key",
+            "uploadId",
+            "size",
+            "partSize",
+            "partCount",
+            "parts",
+            "completeUrl",
+            "abortUrl",
+            "expiresAt",
+          ],
+        },
+        UploadAnswer: { oneOf: [ref("UploadTicket"), ref("UploadPlan")] },
+        UploadComplete: jsonSchema(completeRequestSchema, "input"),
+        UploadCompleted: {
+          type: "object",
+          properties: { key: { type: "string" }, size: { type: "integer" }, status: { const: "completed" } },
+          required: ["key", "size", "status"],
+          additionalProperties: false,
+        },
+        Capabilities: {
+          type: "object",
+          description: "What the configured speech recogniser can do; process refuses other languages.",
+          properties: {
+            backend: { type: "string" },
+            model: { type: "string" },
+            languages: { type: "array", items: { type: "string" } },
+            detectsLanguage: { type: "boolean" },
+            wordTiming: { type: "string", enum: ["native", "aligned"] },
+            translation: { type: "boolean" },
+            punctuation: { type: "string", enum: ["native", "guessed"] },
+          },
+          required: ["backend", "model", "languages", "detectsLanguage", "wordTiming", "translation", "punctuation"],
+          additionalProperties: false,
+        },
+        Captions: {
+          type: "object",
+          properties: {
+            version: { type: "integer" },
+            cues: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { start: { type: "number" }, end: { type: "number" }, text: { type: "string" } },
+                required: ["start", "end", "text"],
+              },
+            },
+            versions: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: {
+                  version: { type: "integer" },
+                  source: { type: "string" },
+                  createdAt: { type: "string" },
+                  rendered: { type: "boolean" },
+                },
+                required: ["version", "source", "createdAt", "rendered"],
+              },
+            },
+          },
+          required: ["version", "cues", "versions"],
+        },
+        CaptionsEdit: jsonSchema(captionsPutSchema, "input"),
+        CaptionsAccepted: {
+          type: "object",
+          properties: {
+            id: { type: "string" },
+            status: { type: "string" },
+            version: { type: "integer" },
+            statusUrl: { type: "string" },
+          },
+          required: ["id", "status", "version", "statusUrl"],
+        },
         WebhookRequest: jsonSchema(registerWebhookSchema, "input"),
         WebhookEndpoint: jsonSchema(webhookEndpointSchema, "output"),
         CreatedWebhookEndpoint: jsonSchema(createdWebhookSchema, "output"),
@@ -110,12 +229,64 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, ...json(ref("UploadRequest")) },
           responses: {
             "201": {
-              description: "PUT the file to uploadUrl with headers.",
+              description:
+                'PUT the file to uploadUrl with headers; with multipart (true, or "auto" above the server\'s threshold) a plan of part URLs.',
               headers: rateLimitHeaders,
-              ...json(ref("UploadTicket")),
+              ...json(ref("UploadAnswer")),
             },
             ...errors([...BODY_ERRORS, ...AUTH_ERRORS, "UPLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED"]),
           },
+        },
+      },
+      "/api/video/upload/{id}": {
+        get: {
+          operationId: "getUpload",
+          summary: "A multipart upload's stored parts and fresh URLs for the rest (resume after a drop or a reload)",
+          parameters: [uploadIdParameter],
+          responses: {
+            "200": { description: "The plan.", ...json(ref("UploadPlan")) },
+            ...errors(["UPLOAD_NOT_FOUND", "UPLOAD_EXPIRED", "UPLOAD_ABORTED"]),
+          },
+        },
+        delete: {
+          operationId: "abortUpload",
+          summary: "Abort a multipart upload and free its parts",
+          parameters: [uploadIdParameter],
+          responses: {
+            "204": { description: "Aborted." },
+            ...errors(["UPLOAD_NOT_FOUND", "INVALID_STATE"]),
+          },
+        },
+      },
+      "/api/video/upload/{id}/complete": {
+        post: {
+          operationId: "completeUpload",
+          summary: "Assemble a multipart upload from its parts (every part, with the ETag its PUT answered)",
+          parameters: [uploadIdParameter],
+          requestBody: { required: true, ...json(ref("UploadComplete")) },
+          responses: {
+            "200": {
+              description: "The object exists under key: pass it to POST /api/video/process.",
+              ...json(ref("UploadCompleted")),
+            },
+            ...errors([
+              ...BODY_ERRORS,
+              "UPLOAD_NOT_FOUND",
+              "UPLOAD_EXPIRED",
+              "UPLOAD_ABORTED",
+              "PART_MISSING",
+              "PART_ETAG_MISMATCH",
+              "PART_SIZE_MISMATCH",
+              "INVALID_STATE",
+            ]),
+          },
+        },
+      },
+      "/api/capabilities": {
+        get: {
+          operationId: "getCapabilities",
+          summary: "What the speech recogniser can do: the languages process accepts, detection, timing",
+          responses: { "200": { description: "The capabilities.", ...json(ref("Capabilities")) } },
         },
       },
       "/api/video/process": {
@@ -155,10 +326,41 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: "getJob",
           summary: "A job's status, progress, error and download URLs (SRT, WebVTT, MP4)",
           security,
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^job_" } }],
+          parameters: [jobIdParameter],
           responses: {
             "200": { description: "The job.", ...json(ref("Job")) },
             ...errors(["INVALID_API_KEY", "JOB_NOT_FOUND"]),
+          },
+        },
+      },
+      "/api/video/job/{id}/captions": {
+        get: {
+          operationId: "getCaptions",
+          summary: "A job's captions as editable cues, with every version",
+          parameters: [jobIdParameter],
+          responses: {
+            "200": { description: "The captions.", ...json(ref("Captions")) },
+            ...errors(["JOB_NOT_FOUND", "INVALID_STATE"]),
+          },
+        },
+        put: {
+          operationId: "editCaptions",
+          summary: "Save edited cues as the next version; the job re-renders them without recognition",
+          description:
+            "Authorization: Bearer <manageToken> from POST /api/video/process (or an admin's console session).",
+          parameters: [jobIdParameter],
+          requestBody: { required: true, ...json(ref("CaptionsEdit")) },
+          responses: {
+            "202": { description: "Queued for rendering.", ...json(ref("CaptionsAccepted")) },
+            ...errors([
+              ...BODY_ERRORS,
+              "UNAUTHORIZED",
+              "FORBIDDEN",
+              "JOB_NOT_FOUND",
+              "CONFLICT",
+              "INVALID_STATE",
+              "QUEUE_UNAVAILABLE",
+            ]),
           },
         },
       },

@@ -32,7 +32,7 @@ const readabilitySchema = z
     durationSec: z.object({ min: z.number(), p50: z.number(), max: z.number() }),
     maxLineLength: z.number(),
   })
-  .meta({ id: "Readability" });
+  .describe("Readability report");
 
 /** The public job: what GET /api/video/job/:id answers (and, without download URLs, what webhooks carry). */
 export const publicJobSchema = z

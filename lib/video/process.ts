@@ -35,7 +35,15 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The answer of POST /api/video/process (202). */
 export const processAcceptedSchema = z
-  .object({ id: z.string(), status: z.string(), statusUrl: z.string() })
+  .object({
+    id: z.string(),
+    status: z.string(),
+    statusUrl: z.string(),
+    manageToken: z
+      .string()
+      .optional()
+      .describe("Edit rights for this job's captions (Authorization: Bearer); shown once, not on a replay."),
+  })
   .meta({ id: "ProcessAccepted" });
 
 export interface ProcessResult extends z.infer<typeof processAcceptedSchema> {

@@ -146,6 +146,48 @@ describe("every documented operation answers as documented", () => {
     expect((await call("GET", "/api/video/job/{id}", "/api/video/job/job_AAAAAAAAAAAAAAAAAAAAAA")).status).toBe(404);
   });
 
+  it("multipart upload: plan, resume, complete and abort", async () => {
+    const body = { filename: "long.mp4", contentType: "video/mp4", size: 1000, multipart: true };
+    const created = await call("POST", "/api/video/upload", "/api/video/upload", { body });
+    expect(created.status).toBe(201);
+    const plan = created.body as { uploadId: string; parts: unknown[] };
+    expect(plan.parts.length).toBeGreaterThan(0);
+    const path = "/api/video/upload/{id}";
+    expect((await call("GET", path, `/api/video/upload/${plan.uploadId}`)).status).toBe(200);
+    const complete = { parts: [{ partNumber: 1, etag: '"nothing-was-sent"' }] };
+    const refused = await call("POST", `${path}/complete`, `/api/video/upload/${plan.uploadId}/complete`, {
+      body: complete,
+    });
+    expect(refused.status).toBe(400);
+    expect((await call("DELETE", path, `/api/video/upload/${plan.uploadId}`)).status).toBe(204);
+    expect((await call("GET", path, `/api/video/upload/${plan.uploadId}`)).status).toBe(410);
+    expect((await call("GET", path, "/api/video/upload/AAAAAAAAAAAAAAAAAAAAAA")).status).toBe(404);
+  });
+
+  it("capabilities", async () => {
+    const answer = await call("GET", "/api/capabilities", "/api/capabilities");
+    expect(answer.status).toBe(200);
+    expect((answer.body as { languages: string[] }).languages).toContain("en");
+  });
+
+  it("captions: read and edit rights", async () => {
+    const uploaded = await uploadBytes(stack.baseUrl);
+    const accepted = await call("POST", "/api/video/process", "/api/video/process", { body: { key: uploaded } });
+    const { id, manageToken } = accepted.body as { id: string; manageToken: string };
+    expect(manageToken).toEqual(expect.any(String));
+    const path = "/api/video/job/{id}/captions";
+    // Queued: no captions yet.
+    expect((await call("GET", path, `/api/video/job/${id}/captions`)).status).toBe(409);
+    const edit = { version: 1, cues: [{ start: 0, end: 2, text: "Hello there." }] };
+    expect((await call("PUT", path, `/api/video/job/${id}/captions`, { body: edit })).status).toBe(401);
+    const stranger = { authorization: `Bearer ${"x".repeat(43)}` };
+    expect((await call("PUT", path, `/api/video/job/${id}/captions`, { body: edit, headers: stranger })).status).toBe(
+      403,
+    );
+    const owner = { authorization: `Bearer ${manageToken}` };
+    expect((await call("PUT", path, `/api/video/job/${id}/captions`, { body: edit, headers: owner })).status).toBe(409);
+  });
+
   it("webhooks", async () => {
     const hook = { url: "http://127.0.0.1:9/hook", events: ["job.completed"] };
     const created = await call("POST", "/api/webhooks", "/api/webhooks", { body: hook, headers: auth() });
