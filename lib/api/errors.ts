@@ -1,4 +1,5 @@
 import { ZodError } from "zod";
+import { databaseUnavailableReason } from "../db-errors";
 import { EnvError } from "../env/parse-env";
 import { newRequestId } from "../ids";
 import { logger } from "../logger";
@@ -22,6 +23,7 @@ export const API_ERRORS = {
   IDEMPOTENCY_CONFLICT: 409,
   INVALID_STATE: 409,
   QUEUE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
@@ -45,9 +47,17 @@ export function errorResponse(status: number, code: string, message: string, ext
   return Response.json({ error: { code, message, ...extra } }, { status });
 }
 
-/** Maps anything thrown to the public error shape; unknown errors become a 500 with a request id, details only in the log. */
+/**
+ * Maps anything thrown to the public error shape. An unreachable Postgres is a 503 the client can retry
+ * (like a Redis outage), not a bug; other unknown errors become a 500 with a request id, details only in the log.
+ */
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message, error.extra);
+  const databaseDown = databaseUnavailableReason(error);
+  if (databaseDown) {
+    logger.warn({ reason: databaseDown }, "database unavailable");
+    return errorResponse(503, "DATABASE_UNAVAILABLE", "The database is unavailable; try again in a moment.");
+  }
   if (error instanceof ZodError) {
     const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
     const first = issues[0];
