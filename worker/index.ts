@@ -2,8 +2,9 @@
 import { access, constants, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { Worker } from "bullmq";
+import { DelayedError, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { createPrisma } from "../lib/db";
+import { databaseUnavailableReason } from "../lib/db-errors";
 import { exitOnEnvError } from "../lib/env/parse-env";
 import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
 import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
@@ -13,6 +14,7 @@ import { createWorkerConnection } from "../lib/redis";
 import { createStorage } from "../lib/storage";
 import { TIMEOUTS, withTimeout } from "../lib/timeouts";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
+import { sweepAbandonedJobDirs } from "./job-dirs";
 import { processCaptionJob } from "./process-caption-job";
 import { reconcileFailedJob } from "./reconcile-failed";
 import { createTranscriber } from "./transcribe";
@@ -26,10 +28,14 @@ try {
 
 const log = createLogger("worker", env.LOG_LEVEL);
 // Per-job temp dirs live here: an unwritable dir would fail every job, so say it once, at start.
-await ensureWritableDir(env.WORKER_TMP_DIR ?? tmpdir()).catch((error: Error) => {
+const tmpBase = env.WORKER_TMP_DIR ?? tmpdir();
+await ensureWritableDir(tmpBase).catch((error: Error) => {
   console.error(`captioner: WORKER_TMP_DIR is not a writable directory: ${error.message}`);
   process.exit(1);
 });
+// A worker killed mid-job (SIGKILL, OOM) leaves its job's temp dir behind: remove those of dead workers.
+const swept = await sweepAbandonedJobDirs(tmpBase);
+if (swept.length > 0) log.info({ dirs: swept }, "removed temp dirs left by a worker that was killed");
 const db = createPrisma(env.DATABASE_URL, { max: Math.max(4, env.WORKER_CONCURRENCY * 2) });
 const storage = createStorage(env.storage);
 const transcriber = createTranscriber({
@@ -39,6 +45,9 @@ const transcriber = createTranscriber({
   openaiModel: env.OPENAI_MODEL,
   openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
 });
+
+/** How long a job waits when Postgres could not be reached (not counted as an attempt). */
+const DATABASE_RETRY_MS = 5_000;
 
 /** Abort controllers of the jobs this process is running, by our job id. */
 const running = new Map<string, AbortController>();
@@ -68,6 +77,15 @@ const worker = new Worker<CaptionJobPayload>(
         token,
         controller.signal,
       );
+    } catch (error) {
+      // Postgres unreachable: the attempt could not even record itself. Postpone the job instead of
+      // spending one of its attempts (or failing it) on an outage that has nothing to do with the video.
+      const reason =
+        error instanceof UnrecoverableError || error instanceof WaitingError ? null : databaseUnavailableReason(error);
+      if (!reason) throw error;
+      log.warn({ jobId: job.data.jobId, reason, retryInMs: DATABASE_RETRY_MS }, "database unavailable: job postponed");
+      await job.moveToDelayed(Date.now() + DATABASE_RETRY_MS, token);
+      throw new DelayedError();
     } finally {
       running.delete(job.data.jobId);
     }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
@@ -9,6 +9,7 @@ import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } fr
 import { canceledState } from "../lib/jobs/job-states";
 import type { Storage } from "../lib/storage";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
+import { createJobDir } from "./job-dirs";
 import { JobRun } from "./job-run";
 import { downloadInput } from "./stages/download";
 import { extractAudio } from "./stages/extract-audio";
@@ -92,9 +93,7 @@ export async function processCaptionJob(
   const began = performance.now();
   let workDir: string | undefined;
   try {
-    const base = deps.settings.tmpDir ?? tmpdir();
-    await mkdir(base, { recursive: true });
-    const dir = await mkdtemp(path.join(base, "captioner-job-"));
+    const dir = await createJobDir(deps.settings.tmpDir ?? tmpdir());
     workDir = dir;
     const input = await run.stage("downloading", (report) =>
       downloadInput(deps.storage, {
