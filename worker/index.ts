@@ -16,6 +16,7 @@ import { TIMEOUTS, withTimeout } from "../lib/timeouts";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { sweepAbandonedJobDirs } from "./job-dirs";
 import { processCaptionJob } from "./process-caption-job";
+import { startReaper } from "./reaper";
 import { reconcileFailedJob } from "./reconcile-failed";
 import { createTranscriber } from "./transcribe";
 
@@ -138,6 +139,17 @@ const heartbeat = setInterval(() => {
 heartbeat.unref();
 
 const health = startHealthServer(env.WORKER_HEALTH_PORT);
+const stopReaper =
+  env.REAPER_INTERVAL_SEC > 0
+    ? startReaper({
+        db,
+        redis: connection,
+        queuePrefix: env.QUEUE_PREFIX,
+        log,
+        intervalMs: env.REAPER_INTERVAL_SEC * 1000,
+        maxProcessingMs: env.REAPER_MAX_PROCESSING_HOURS * 3_600_000,
+      })
+    : () => {};
 
 /** After the deadline, how long aborted jobs get to hand themselves back (kill children, update the row). */
 const HANDBACK_GRACE_MS = 15_000;
@@ -145,6 +157,7 @@ const HANDBACK_GRACE_MS = 15_000;
 async function shutdown(signal: string) {
   if (shuttingDown) return;
   shuttingDown = true;
+  stopReaper();
   log.info(
     { signal, running: running.size, deadlineMs: env.WORKER_SHUTDOWN_TIMEOUT_MS },
     "shutting down: no new jobs; letting running ones finish",

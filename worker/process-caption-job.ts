@@ -107,6 +107,11 @@ export async function processCaptionJob(
     const media = await run.stage("probing", () =>
       probeMedia(input, { maxDurationSec: deps.settings.maxDurationSec, signal }),
     );
+    // Known from here on: the stuck-job reaper sizes this job's time limit by it (worker/reaper.ts).
+    await deps.db.job.updateMany({
+      where: { id: jobId, status: "processing" },
+      data: { durationSec: media.durationSec },
+    });
 
     let transcript: Transcript;
     if (media.hasAudio) {
