@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getJob, submitJob, uploadFile, waitForJob } from "../support/api-client";
@@ -138,6 +138,7 @@ afterAll(async () => {
   const projects = [vps, stack].filter((p): p is ComposeProject => p !== undefined);
   for (const project of projects) {
     await project.run(["down", "-v", "--remove-orphans"], 180_000).catch((error: Error) => say(error.message));
+    rmSync(project.dir, { recursive: true, force: true });
   }
   mkdirSync(path.join(ROOT, "test-results"), { recursive: true });
   writeFileSync(path.join(ROOT, "test-results/docker-figures.json"), `${JSON.stringify(figures, null, 2)}\n`);
@@ -331,6 +332,5 @@ describe("docker-compose.yml on one host", () => {
       await project.run(["down", "-v", "--remove-orphans"], 180_000);
       expect(await project.leftovers()).toEqual([]);
     }
-    vps = undefined;
   });
 });
