@@ -1,4 +1,5 @@
 import { connection } from "next/server";
+import { RecentVideos } from "@/components/upload/recent-videos";
 import styles from "@/components/upload/upload.module.css";
 import { UploadForm } from "@/components/upload/upload-form";
 import { appEnv } from "@/lib/env/app-env";
@@ -19,6 +20,7 @@ export default async function Home() {
       <section className={styles.card} aria-label="Upload">
         <UploadForm maxBytes={maxBytes} />
       </section>
+      <RecentVideos />
       <ol className={styles.steps}>
         <li>Your video goes straight to storage through a private link that expires.</li>
         <li>The speech is transcribed and turned into timed captions.</li>

@@ -43,8 +43,11 @@ function createBoard(queues: readonly BoardQueue[], readOnly: boolean): Express 
     serverAdapter,
     options: {
       uiConfig: {
-        boardTitle: "Captioner queues",
+        boardTitle: "Captioner",
         hideDocsLink: true,
+        // Narrower than the default queue list (one or two queues here), so every status tab (FAILED,
+        // DELAYED…) fits beside it at 1440 px inside the console.
+        menu: { width: "180px" },
         ...(readOnly ? { environment: { label: "read-only", color: "#64748b", textColor: "#ffffff" } } : {}),
       },
     },

@@ -24,6 +24,7 @@ import { metricsEndpoint } from "./metrics-endpoint";
 import type { BoardQueue } from "./queues";
 import { retrySync } from "./retry-sync";
 import { rowGuard } from "./row-guard";
+import { withoutExternalAssets } from "./self-contained";
 
 export interface DashboardDeps {
   env: DashboardEnv;
@@ -60,6 +61,7 @@ export function createDashboardApp(deps: DashboardDeps): Express {
     refuseReadOnlyWrites,
     retrySync(deps),
     rowGuard(deps.queues),
+    withoutExternalAssets,
     (req: Request, res: Response, next: NextFunction) => {
       const board = boardCaller(res).access === "full" ? boards.admin : boards.ops;
       board(req, res, next);

@@ -19,14 +19,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const pkg = JSON.parse(readFileSync("package.json", "utf8"));
   const keep = readPackageList(listFile);
-  const missing = keep.filter((name) => !pkg.dependencies?.[name]);
+  // Optional dependencies (platform-specific native modules) stay optional: npm skips them where they
+  // cannot install instead of failing the build.
+  const from = (name) =>
+    pkg.dependencies?.[name] ? "dependencies" : pkg.optionalDependencies?.[name] ? "optionalDependencies" : null;
+  const missing = keep.filter((name) => from(name) === null);
   if (missing.length > 0) {
-    console.error(`${listFile}: not in package.json dependencies: ${missing.join(", ")}`);
+    console.error(`${listFile}: not in package.json dependencies or optionalDependencies: ${missing.join(", ")}`);
     process.exit(1);
   }
-  const dependencies = Object.fromEntries(keep.map((name) => [name, pkg.dependencies[name]]));
+  const pick = (field) =>
+    Object.fromEntries(keep.filter((name) => from(name) === field).map((n) => [n, pkg[field][n]]));
   // No scripts: the root postinstall (prisma generate) already ran in the deps stage.
-  const { scripts: _scripts, devDependencies: _dev, ...rest } = pkg;
-  writeFileSync("package.json", `${JSON.stringify({ ...rest, dependencies }, null, 2)}\n`);
-  console.log(`keep-packages: ${keep.length} of ${Object.keys(pkg.dependencies).length} dependencies`);
+  const { scripts: _scripts, devDependencies: _dev, optionalDependencies: _optional, ...rest } = pkg;
+  writeFileSync(
+    "package.json",
+    `${JSON.stringify({ ...rest, dependencies: pick("dependencies"), optionalDependencies: pick("optionalDependencies") }, null, 2)}\n`,
+  );
+  console.log(`keep-packages: ${keep.length} packages kept`);
 }

@@ -16,6 +16,12 @@ export const TIMEOUTS = {
   /** Local speech recognition (pocketsphinx runs at ~0.2× real time on one core). */
   transcribeLocalFloorMs: 120_000,
   transcribeLocalPerMediaSecondMs: 2_000,
+  /**
+   * Local Whisper (whisper.cpp on CPU): base.en ~0.04 s per audio second on 2 cores, small ~0.15 s,
+   * large models past 1 s; the floor covers loading a multi-GB model.
+   */
+  transcribeWhisperFloorMs: 180_000,
+  transcribeWhisperPerMediaSecondMs: 6_000,
   /** One request to an OpenAI-compatible transcription API. */
   transcribeApiRequestMs: 300_000,
   /** Burn-in render (x264 veryfast ~0.2–0.5× real time on 2 cores; real footage is slower). */

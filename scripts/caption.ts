@@ -6,7 +6,7 @@
 
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -305,9 +305,39 @@ function apiSignal(parent: AbortSignal): AbortSignal {
 async function caption(options: Options, signal: AbortSignal, onJob: (id: string) => void): Promise<string[]> {
   const info = await stat(options.file).catch(() => null);
   if (!info?.isFile()) throw new CliError(`cannot read ${options.file}: no such file.`);
-  await mkdir(options.outDir, { recursive: true }).catch((error: Error) => {
+  // Made before the upload so a bad --out fails at once, and taken away again if the job does not complete:
+  // a failed run leaves no empty folder behind.
+  const created = await mkdir(options.outDir, { recursive: true }).catch((error: Error) => {
     throw new CliError(`cannot create the output folder ${options.outDir}: ${error.message}`);
   });
+  try {
+    return await captionInto(options, info.size, signal, onJob);
+  } catch (error) {
+    if (created) await removeEmptyFolders(options.outDir, created);
+    throw error;
+  }
+}
+
+/** rmdir from `deepest` up to and including `top`, stopping at the first folder that is not empty. */
+async function removeEmptyFolders(deepest: string, top: string): Promise<void> {
+  for (let dir = deepest; ; dir = path.dirname(dir)) {
+    if (
+      !(await rmdir(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    if (dir === top || path.dirname(dir) === dir) return;
+  }
+}
+
+async function captionInto(
+  options: Options,
+  size: number,
+  signal: AbortSignal,
+  onJob: (id: string) => void,
+): Promise<string[]> {
   const name = path.basename(options.file);
   const stem = name.replace(/\.[^.]*$/, "") || name;
   const progress = new ProgressLine();
@@ -315,14 +345,12 @@ async function caption(options: Options, signal: AbortSignal, onJob: (id: string
   // The server decides what it accepts: an unknown extension is sent as a generic type and refused there,
   // with the server's own message and code.
   const contentType = videoContentType(name) ?? "application/octet-stream";
-  const ticket = await requestUpload(
-    options.baseUrl,
-    { filename: name, contentType, size: info.size },
-    apiSignal(signal),
-  ).catch((error: unknown) => {
-    throw describeApiFailure(error, "upload refused", options.baseUrl);
-  });
-  await uploadFile(ticket, options.file, info.size, progress, signal).catch((error: unknown) => {
+  const ticket = await requestUpload(options.baseUrl, { filename: name, contentType, size }, apiSignal(signal)).catch(
+    (error: unknown) => {
+      throw describeApiFailure(error, "upload refused", options.baseUrl);
+    },
+  );
+  await uploadFile(ticket, options.file, size, progress, signal).catch((error: unknown) => {
     progress.clear();
     if (signal.aborted) throw error;
     throw describeApiFailure(error, "upload failed", options.baseUrl);

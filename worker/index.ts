@@ -18,7 +18,7 @@ import { sweepAbandonedJobDirs } from "./job-dirs";
 import { processCaptionJob } from "./process-caption-job";
 import { startReaper } from "./reaper";
 import { reconcileFailedJob } from "./reconcile-failed";
-import { createTranscriber } from "./transcribe";
+import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
 
 let env: WorkerEnv;
 try {
@@ -39,13 +39,24 @@ const swept = await sweepAbandonedJobDirs(tmpBase);
 if (swept.length > 0) log.info({ dirs: swept }, "removed temp dirs left by a worker that was killed");
 const db = createPrisma(env.DATABASE_URL, { max: Math.max(4, env.WORKER_CONCURRENCY * 2) });
 const storage = createStorage(env.storage);
-const transcriber = createTranscriber({
-  transcriber: env.TRANSCRIBER,
-  openaiApiKey: env.OPENAI_API_KEY,
-  openaiBaseUrl: env.OPENAI_BASE_URL,
-  openaiModel: env.OPENAI_MODEL,
-  openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
-});
+let choice: TranscriberChoice;
+try {
+  choice = chooseTranscriber({
+    transcriber: env.TRANSCRIBER,
+    openaiApiKey: env.OPENAI_API_KEY,
+    openaiBaseUrl: env.OPENAI_BASE_URL,
+    openaiModel: env.OPENAI_MODEL,
+    openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
+    whisperModelPath: env.WHISPER_MODEL_PATH,
+    whisperThreads: env.WHISPER_THREADS,
+  });
+} catch (error) {
+  // A missing key or model fails every job alike: say so once and do not start.
+  console.error(`captioner: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const { transcriber } = choice;
+log.info({ transcriber: transcriber.name, why: choice.reason }, "speech recognition backend chosen");
 
 /** How long a job waits when Postgres could not be reached (not counted as an attempt). */
 const DATABASE_RETRY_MS = 5_000;
@@ -138,7 +149,7 @@ const heartbeat = setInterval(() => {
 }, HEARTBEAT_MS);
 heartbeat.unref();
 
-const health = startHealthServer(env.WORKER_HEALTH_PORT);
+const health = startHealthServer(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
 const stopReaper =
   env.REAPER_INTERVAL_SEC > 0
     ? startReaper({
@@ -187,7 +198,7 @@ async function shutdown(signal: string) {
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
-function startHealthServer(port: number): Server | undefined {
+function startHealthServer(port: number, host: string): Server | undefined {
   if (port === 0) return undefined;
   const server = createServer(async (req, res) => {
     if (req.url === "/healthz") {
@@ -215,8 +226,8 @@ function startHealthServer(port: number): Server | undefined {
     }
     res.writeHead(404).end();
   });
-  server.on("error", (error) => log.error({ err: error.message, port }, "health server failed to listen"));
-  server.listen(port);
+  server.on("error", (error) => log.error({ err: error.message, host, port }, "health server failed to listen"));
+  server.listen(port, host);
   return server;
 }
 

@@ -34,6 +34,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called with each stderr chunk (e.g. to parse progress). */
   onStderr?: (chunk: string) => void;
+  /** Called with each stdout chunk as it arrives (stdout is still collected and returned). */
+  onStdout?: (chunk: string) => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export function runSubprocess(
     options.signal?.addEventListener("abort", onAbort, { once: true });
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
+      options.onStdout?.(chunk);
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr.push(chunk);

@@ -41,9 +41,10 @@ export default async function OverviewPage() {
       <div className="adm-grid">
         <section aria-labelledby="queue-title">
           <h2 id="queue-title">Queue backlog</h2>
+          <p className="adm-muted">Jobs waiting for a worker or being processed. Failed jobs are counted above.</p>
           {queue ? (
             <dl className="adm-tiles">
-              {(["waiting", "active", "delayed", "failed"] as const).map((state) => (
+              {(["waiting", "active", "delayed"] as const).map((state) => (
                 <div className="adm-tile" key={state}>
                   <dt>{humanize(state)}</dt>
                   <dd>{queue[state]}</dd>

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { auditActionLabel, formatDateTime } from "@/lib/admin/formatting";
+import { auditSentence } from "@/lib/admin/audit-sentence";
+import { formatDateTime } from "@/lib/admin/formatting";
 
 export interface AuditRow {
   id: string;
@@ -10,7 +11,10 @@ export interface AuditRow {
   data: unknown;
 }
 
-/** Who did what, when: the audit log page (with a job column) and a job's own admin actions (without). */
+/**
+ * Who did what, when, as sentences ("admin@… retried job … (INVALID_MEDIA), run 2."): the audit log page
+ * (linking the job) and a job's own admin actions. The recorded data stays one click away.
+ */
 export function AuditTable({ entries, showJob }: { entries: AuditRow[]; showJob: boolean }) {
   return (
     <div className="adm-table-wrap">
@@ -18,32 +22,36 @@ export function AuditTable({ entries, showJob }: { entries: AuditRow[]; showJob:
         <thead>
           <tr>
             <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            {showJob && <th scope="col">Job</th>}
-            <th scope="col">Details</th>
+            <th scope="col">What happened</th>
           </tr>
         </thead>
         <tbody>
-          {entries.map((entry) => (
-            <tr key={entry.id}>
-              <td className="adm-nowrap">{formatDateTime(entry.at)}</td>
-              <td>{entry.userEmail}</td>
-              <td>{auditActionLabel(entry.action)}</td>
-              {showJob && (
+          {entries.map((entry) => {
+            const sentence = auditSentence(entry);
+            return (
+              <tr key={entry.id} data-action={entry.action}>
+                <td className="adm-nowrap">{formatDateTime(entry.at)}</td>
                 <td>
-                  {entry.jobId ? (
-                    <Link className="adm-mono" href={`/admin/jobs/${entry.jobId}`}>
-                      {entry.jobId}
-                    </Link>
-                  ) : (
-                    "—"
+                  {sentence.lead}
+                  {sentence.jobId &&
+                    (showJob ? (
+                      <Link className="adm-mono adm-token" href={`/admin/jobs/${sentence.jobId}`}>
+                        {sentence.jobId}
+                      </Link>
+                    ) : (
+                      <span className="adm-mono adm-token">{sentence.jobId}</span>
+                    ))}
+                  {sentence.tail}
+                  {entry.data !== null && entry.data !== undefined && (
+                    <details>
+                      <summary className="adm-muted">Recorded data</summary>
+                      <pre className="adm-pre">{JSON.stringify(entry.data, null, 2)}</pre>
+                    </details>
                   )}
                 </td>
-              )}
-              <td className="adm-mono">{entry.data ? JSON.stringify(entry.data) : ""}</td>
-            </tr>
-          ))}
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

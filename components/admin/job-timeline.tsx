@@ -39,7 +39,7 @@ export function JobTimeline({ entries }: { entries: TimelineEntry[] }) {
                     {entry.detail && (
                       <details>
                         <summary>Error detail</summary>
-                        <ErrorDetailFacts detail={entry.detail} />
+                        <ErrorDetailFacts detail={entry.detail} final={entry.type === "failed"} />
                       </details>
                     )}
                   </td>

@@ -25,7 +25,11 @@ export function JobFailure({ jobId, status, error }: JobFailureProps) {
       </p>
       <h3 className={styles.nextTitle}>What you can do</h3>
       <ul className={styles.nextSteps}>
-        {code === "LANGUAGE_UNSUPPORTED" ? (
+        {status === "canceled" ? (
+          <li>
+            An administrator stopped it. If you still need captions, <a href="/">upload the video again</a>.
+          </li>
+        ) : code === "LANGUAGE_UNSUPPORTED" ? (
           <li>
             <a href="/">Upload it again</a> with the spoken language set to “Detect automatically” or English.
           </li>

@@ -1,3 +1,6 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
 import { languageName } from "@/lib/client/job-labels";
 import type { PublicJob } from "@/lib/client/video-api";
 import styles from "./job.module.css";
@@ -8,16 +11,41 @@ type Result = NonNullable<PublicJob["result"]>;
 export function JobResult({ result }: { result: Result }) {
   const language = result.language ?? "und";
   const trackLabel = result.language ? `${languageName(result.language)} captions` : "Captions";
+  const video = useRef<HTMLVideoElement>(null);
+  const [unplayable, setUnplayable] = useState(false);
+  // An error that happened before hydration fired no React handler: ask the element. New URLs (a fresh
+  // poll) get a fresh chance.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-check whenever the video's URL changes
+  useEffect(() => {
+    setUnplayable(Boolean(video.current?.error));
+  }, [result.videoUrl]);
   return (
     <section className={styles.result} aria-labelledby="result-heading">
       <h2 id="result-heading" className={styles.sectionTitle}>
         Watch
       </h2>
       {/* crossOrigin: a caption track from another origin (an S3/R2 bucket) loads only over CORS. */}
-      <video className={styles.video} controls preload="metadata" crossOrigin="anonymous" src={result.videoUrl}>
+      <video
+        ref={video}
+        className={styles.video}
+        controls
+        preload="metadata"
+        crossOrigin="anonymous"
+        src={result.videoUrl}
+        onError={() => setUnplayable(true)}
+      >
         <track kind="captions" src={result.vttUrl} srcLang={language} label={trackLabel} default={!result.burnIn} />
         Your browser cannot play this video here; download it below.
       </video>
+      {unplayable && (
+        <p className={styles.warning} role="alert" data-testid="player-error">
+          The player could not load this video (its link may have expired).{" "}
+          <a href={result.videoUrl} download>
+            Download the video
+          </a>{" "}
+          instead, or reload the page for fresh links.
+        </p>
+      )}
       <p className={styles.note}>
         {result.burnIn
           ? "The captions are burned into the picture, so they show in every player. The player's caption track is off; turning it on would show them twice."

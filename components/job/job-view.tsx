@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { formatClock } from "@/lib/client/human-units";
-import { jobStepLabel } from "@/lib/client/job-labels";
+import { jobStepLabel, queuePlaceLabel } from "@/lib/client/job-labels";
 import { isFinal, pollJob } from "@/lib/client/poll-job";
 import { ApiRequestError, fetchJob, type PublicJob } from "@/lib/client/video-api";
 import styles from "./job.module.css";
@@ -83,7 +83,9 @@ export function JobView({ initialJob }: { initialJob: PublicJob }) {
           {job.progress}% · {label}
         </p>
         {!final && job.status === "queued" && (
-          <p className={styles.hint}>Other videos are ahead of yours; it will start soon. You can leave this page.</p>
+          <p className={styles.hint} data-testid="queue-place">
+            {job.queue ? `${queuePlaceLabel(job.queue)}. ` : ""}You can leave this page and come back.
+          </p>
         )}
         {!final && job.status === "processing" && (
           <p className={styles.hint}>You can leave this page and come back: bookmark it or keep its address.</p>

@@ -5,6 +5,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { formatBytes } from "@/lib/client/human-units";
 import { languageName, OFFERED_LANGUAGES } from "@/lib/client/job-labels";
 import { putWithProgress, UploadCanceledError, type UploadHandle } from "@/lib/client/put-with-progress";
+import { rememberJob } from "@/lib/client/recent-jobs";
 import { TransferMeter, type TransferStats } from "@/lib/client/transfer-meter";
 import { ApiRequestError, newIdempotencyKey, requestUpload, startProcessing } from "@/lib/client/video-api";
 import { checkVideoFile } from "@/lib/client/video-file";
@@ -89,6 +90,7 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
       const body = JSON.stringify({ key, language, burnIn });
       if (attempt.current?.body !== body) attempt.current = { body, idempotencyKey: newIdempotencyKey() };
       const job = await startProcessing("", key, { language, burnIn }, attempt.current.idempotencyKey);
+      rememberJob({ id: job.id, filename: picked.file.name, at: new Date().toISOString() });
       router.push(`/jobs/${encodeURIComponent(job.id)}`);
     } catch (caught) {
       submitting.current = false;

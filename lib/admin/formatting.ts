@@ -9,6 +9,25 @@ export function formatDateTime(date: Date | null): string {
   return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
+/** "just now", "42 s ago", "4 min ago", "3 h ago", "2 days ago" (and "in 5 s" for a clock slightly ahead). */
+export function formatRelative(date: Date, now: Date): string {
+  const seconds = Math.round((now.getTime() - date.getTime()) / 1000);
+  const ahead = seconds < 0;
+  const s = Math.abs(seconds);
+  const amount =
+    s < 5
+      ? null
+      : s < 60
+        ? `${s} s`
+        : s < 3600
+          ? `${Math.floor(s / 60)} min`
+          : s < 48 * 3600
+            ? `${Math.floor(s / 3600)} h`
+            : `${Math.floor(s / 86_400)} days`;
+  if (amount === null) return "just now";
+  return ahead ? `in ${amount}` : `${amount} ago`;
+}
+
 /** 850 ms · 4.2 s · 3 min 12 s · 1 h 05 min */
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return "—";

@@ -1,4 +1,5 @@
 import type { AppServices } from "../app-services";
+import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "../video/output-urls";
@@ -20,12 +21,24 @@ export interface JobDetail {
   status: JobStatus;
   phase: string | null;
   progress: number;
+  /** Automatic attempts over all runs (the row's counter). */
   attempts: number;
+  /** Runs: the first one plus every retry an admin started (console or queue board). */
+  runs: number;
+  /** Automatic attempts within the latest run. */
+  attemptsThisRun: number;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
   processingMs: number | null;
+  /**
+   * How long the latest run took: the recorded processing time of a completed job, else from its start to
+   * its end (failed and canceled jobs too). null while it has not both started and finished.
+   */
+  elapsedMs: number | null;
+  /** Who canceled a canceled job (the console's audit trail); null when unknown or not canceled. */
+  canceledBy: string | null;
   input: {
     key: string;
     filename: string | null;
@@ -45,6 +58,8 @@ export interface JobDetail {
   error: {
     code: string;
     message: string | null;
+    /** A permanent code (bad input, cancel): never retried automatically, and a retry fails the same way. */
+    permanent: boolean;
     /** Only for roles allowed to see error details. */
     detail: Record<string, unknown> | null;
   } | null;
@@ -88,12 +103,23 @@ export async function getJobDetail(
     };
   }
 
+  const lastRetry = job.events.findLastIndex((event) => event.type === "retried");
+  const thisRun = job.events.slice(lastRetry + 1);
+  const cancel = job.status === "canceled" ? job.audits.findLast((entry) => entry.action === "job.cancel") : undefined;
+  const elapsedMs =
+    job.processingMs ??
+    (job.startedAt && job.finishedAt ? Math.max(0, job.finishedAt.getTime() - job.startedAt.getTime()) : null);
+
   return {
     id: job.id,
     status: job.status,
     phase: job.phase,
     progress: job.progress,
     attempts: job.attempts,
+    runs: 1 + job.events.filter((event) => event.type === "retried").length,
+    attemptsThisRun: Math.max(0, ...thisRun.map((event) => event.attempt)),
+    elapsedMs,
+    canceledBy: cancel?.userEmail ?? null,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     startedAt: job.startedAt,
@@ -112,6 +138,7 @@ export async function getJobDetail(
       ? {
           code: job.errorCode,
           message: job.errorMessage,
+          permanent: isPermanent(job.errorCode),
           detail: options.withErrorDetail ? asRecord(job.errorDetail) : null,
         }
       : null,
@@ -133,6 +160,10 @@ export async function getJobDetail(
       data: entry.data,
     })),
   };
+}
+
+function isPermanent(code: string): boolean {
+  return code in JOB_ERRORS && !JOB_ERRORS[code as keyof typeof JOB_ERRORS].retryable;
 }
 
 function asRecord(value: unknown): Record<string, unknown> | null {

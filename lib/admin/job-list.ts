@@ -12,6 +12,9 @@ export interface JobListRow {
   errorCode: string | null;
   attempts: number;
   processingMs: number | null;
+  /** Media duration (probed) and upload size: what a row needs to tell a 10 s clip from a 2 h lecture. */
+  durationSec: number | null;
+  inputSize: number | null;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
@@ -73,7 +76,7 @@ export async function listJobs(db: PrismaClient, filter: JobFilter): Promise<Job
   const direction = Prisma.raw(filter.dir === "asc" ? "ASC" : "DESC");
   const rows = await db.$queryRaw<JobListRow[]>`
     SELECT "id", "status", "phase", "progress", "originalFilename", "errorCode", "attempts", "processingMs",
-           "createdAt", "updatedAt", "finishedAt"
+           "durationSec", "inputSize"::float8 AS "inputSize", "createdAt", "updatedAt", "finishedAt"
     FROM "Job" ${where}
     ORDER BY ${SORT_COLUMNS[filter.sort]} ${direction} NULLS LAST, "id" ${direction}
     LIMIT ${filter.size} OFFSET ${(page - 1) * filter.size}`;

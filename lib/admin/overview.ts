@@ -11,8 +11,12 @@ export interface HourBucket {
 
 export interface Overview {
   byStatus: Record<JobStatus, number>;
-  /** null when Redis did not answer: the page says so instead of failing. */
-  queue: Pick<Record<QueueState, number>, "waiting" | "active" | "delayed" | "failed"> | null;
+  /**
+   * The queue's backlog: jobs waiting for, or held by, a worker. null when Redis did not answer: the page says
+   * so instead of failing. Failures are counted from Postgres only (byStatus): BullMQ's own "failed" list
+   * also holds every admin cancel and every run of a job, so it never matches the number of failed jobs.
+   */
+  queue: Pick<Record<QueueState, number>, "waiting" | "active" | "delayed"> | null;
   hourly: HourBucket[];
   /** Processing time of the jobs completed in the last 24 h (ms); null without any. */
   processing: { p50: number; p95: number; count: number } | null;
@@ -93,7 +97,6 @@ async function readQueueCounts(services: Pick<AppServices, "queue">): Promise<Ov
       waiting: counts.waiting + counts.prioritized,
       active: counts.active,
       delayed: counts.delayed,
-      failed: counts.failed,
     };
   } catch {
     return null;

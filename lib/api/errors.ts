@@ -11,6 +11,7 @@ export const API_ERRORS = {
   VALIDATION_ERROR: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UPLOAD_TOO_LARGE: 413,
+  PAYLOAD_TOO_LARGE: 413,
   LENGTH_REQUIRED: 411,
   INVALID_SIGNATURE: 403,
   URL_EXPIRED: 403,
@@ -83,13 +84,51 @@ export function withApiErrors<C>(handler: Handler<C>): Handler<C> {
   };
 }
 
-/** Reads a JSON body; malformed JSON is a 400 INVALID_JSON, not a 500. */
-export async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+/** The largest JSON body a public route reads: the API's bodies are a few hundred bytes. */
+export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Reads a JSON body of at most `limit` bytes. An oversized body is a 413 PAYLOAD_TOO_LARGE, refused on
+ * its Content-Length before a byte is read, or as soon as a chunked body passes the limit — it is never
+ * buffered whole. Malformed JSON is a 400 INVALID_JSON, not a 500.
+ */
+export async function readJson(request: Request, limit = JSON_BODY_LIMIT_BYTES): Promise<unknown> {
+  const tooLarge = () =>
+    new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limit / 1024} KiB.`, { maxBytes: limit });
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw tooLarge();
+  const bytes = await readAtMost(request, limit);
+  if (bytes === null) throw tooLarge();
+  const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") throw new ApiError("INVALID_JSON", "The request body must be a JSON object.");
   try {
     return JSON.parse(text);
   } catch {
     throw new ApiError("INVALID_JSON", "The request body is not valid JSON.");
   }
+}
+
+/** The body's bytes, or null as soon as there are more than `limit` of them (the rest is never read). */
+async function readAtMost(request: Request, limit: number): Promise<Uint8Array | null> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

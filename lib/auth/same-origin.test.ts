@@ -35,12 +35,18 @@ describe("expectedOrigins", () => {
     expect(origins).toEqual([APP, "http://10.0.0.5:3000", "https://10.0.0.5:3000"]);
   });
 
-  it("prefers the proxy's forwarded host and protocol", () => {
+  it("with a trusted proxy, prefers its forwarded host and protocol", () => {
     const origins = expectedOrigins(
       headers({ host: "app:3000", "x-forwarded-host": "captions.example.com", "x-forwarded-proto": "https, http" }),
       [],
+      true,
     );
     expect(origins).toContain(APP);
     expect(origins).not.toContain("http://app:3000");
+  });
+
+  it("without TRUST_PROXY, ignores forwarded headers anyone could send", () => {
+    const origins = expectedOrigins(headers({ host: "app:3000", "x-forwarded-host": "evil.example" }), []);
+    expect(origins).toEqual(["http://app:3000", "https://app:3000"]);
   });
 });

@@ -3,8 +3,13 @@
 // prove it came from our own pages: browsers send `Sec-Fetch-Site` and `Origin` with every POST and a page
 // cannot forge either.
 
-/** The origins our own pages are served from: the configured URLs plus the one the request was sent to. */
-export function expectedOrigins(headers: Headers, configured: (string | undefined)[]): string[] {
+import { publicOrigin } from "../public-origin";
+
+/**
+ * The origins our own pages are served from: the configured URLs plus the one the request was sent to
+ * (lib/public-origin.ts decides that, believing X-Forwarded-* only with `trustProxy`).
+ */
+export function expectedOrigins(headers: Headers, configured: (string | undefined)[], trustProxy = false): string[] {
   const origins = new Set<string>();
   for (const url of configured) {
     if (!url) continue;
@@ -14,12 +19,11 @@ export function expectedOrigins(headers: Headers, configured: (string | undefine
       // an invalid configured URL is reported by the env schema, not here
     }
   }
-  const host = headers.get("x-forwarded-host") ?? headers.get("host");
-  if (host) {
-    const proto = headers.get("x-forwarded-proto")?.split(",")[0]?.trim() ?? "http";
-    origins.add(`${proto}://${host}`);
+  const reached = publicOrigin(headers, { TRUST_PROXY: trustProxy });
+  if (reached) {
+    origins.add(reached);
     // Behind a TLS-terminating proxy that sets no x-forwarded-proto, the browser's origin is https.
-    origins.add(`https://${host}`);
+    origins.add(reached.replace(/^http:/, "https:"));
   }
   return [...origins];
 }

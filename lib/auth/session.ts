@@ -52,7 +52,7 @@ export function withRole<C>(roles: readonly StaffRole[], handler: RoleHandler<C>
     }
     if (!SAFE_METHODS.has(request.method)) {
       const env = appEnv();
-      const origins = expectedOrigins(request.headers, [env.APP_URL, env.NEXTAUTH_URL]);
+      const origins = expectedOrigins(request.headers, [env.APP_URL, env.NEXTAUTH_URL], env.TRUST_PROXY);
       if (!isSameOriginRequest(request.headers, origins)) {
         return errorResponse(403, "CSRF", "Cross-site request refused: send it from the admin console.");
       }

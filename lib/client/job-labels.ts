@@ -30,6 +30,23 @@ export function jobStepLabel(job: { status: string; phase: string | null }, burn
   return (job.phase && PHASE_LABELS[job.phase]) ?? "Working on it";
 }
 
+/** "3rd in line · starts in about 2 min" for a queued job; the estimate is left out when there is none. */
+export function queuePlaceLabel(queue: { position: number; estimatedStartSec: number | null }): string {
+  const place = queue.position === 1 ? "Next in line" : `${ordinal(queue.position)} in line`;
+  const wait = queue.estimatedStartSec;
+  if (wait === null) return place;
+  const when =
+    wait < 60 ? "in less than a minute" : `in about ${Math.round(wait / 60)} min${wait >= 90 ? "utes" : "ute"}`;
+  return `${place} · starts ${when}`;
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix =
+    tens >= 11 && tens <= 13 ? "th" : (({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th");
+  return `${n}${suffix}`;
+}
+
 /** Errors about the file itself: retrying the same file cannot help, another file might. */
 const INPUT_ERRORS = new Set(["INVALID_MEDIA", "NO_VIDEO_STREAM", "TOO_LONG", "INPUT_MISSING"]);
 

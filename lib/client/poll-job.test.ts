@@ -14,6 +14,7 @@ function job(status: string, phase: string | null, progress: number): PublicJob 
     finishedAt: null,
     error: null,
     options: { language: null, burnIn: true },
+    queue: null,
     result: null,
   };
 }

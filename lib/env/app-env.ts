@@ -9,8 +9,10 @@ export const appEnvSchema = z
   .object({
     ...commonEnvShape,
     ...storageEnvShape,
-    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's origin. */
+    /** Public base URL of the app (used in links the local storage driver hands out). Default: the request's Host. */
     APP_URL: fields.httpUrl.optional(),
+    /** A reverse proxy in front of the app sets X-Forwarded-Host/-Proto; without it those headers are ignored. */
+    TRUST_PROXY: fields.bool.default(false),
     MAX_UPLOAD_BYTES: fields.positiveInt.default(2 * GiB),
     UPLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),
     DOWNLOAD_URL_TTL_SEC: fields.positiveInt.default(3600),

@@ -51,7 +51,8 @@ describe("workerEnv: invalid environments", () => {
       ["WORKER_CONCURRENCY: must be a positive whole number"],
     ],
     ["TRANSCRIBER=openai without a key", { TRANSCRIBER: "openai" }, ["OPENAI_API_KEY is missing (TRANSCRIBER=openai)"]],
-    ["TRANSCRIBER unknown", { TRANSCRIBER: "whisper" }, ["TRANSCRIBER:", "pocketsphinx"]],
+    ["TRANSCRIBER unknown", { TRANSCRIBER: "vosk" }, ["TRANSCRIBER:", "whisper", "pocketsphinx"]],
+    ["WHISPER_THREADS zero", { WHISPER_THREADS: "0" }, ["WHISPER_THREADS: must be a positive whole number"]],
     [
       "OPENAI_BASE_URL not a URL",
       { OPENAI_API_KEY: "sk-test-key-0a1b", OPENAI_BASE_URL: "whisper.local:8080" },
@@ -65,6 +66,11 @@ describe("workerEnv: invalid environments", () => {
       "WORKER_HEALTH_PORT out of range",
       { WORKER_HEALTH_PORT: "70000" },
       ["WORKER_HEALTH_PORT: must be a whole number from 0 to 65535"],
+    ],
+    [
+      "WORKER_HEALTH_HOST not an address",
+      { WORKER_HEALTH_HOST: "0.0.0.0:9464" },
+      ["WORKER_HEALTH_HOST must be an IP address or a host name"],
     ],
     ["MAX_DURATION_SEC negative", { MAX_DURATION_SEC: "-60" }, ["MAX_DURATION_SEC: must be a positive whole number"]],
   ];
@@ -103,6 +109,7 @@ describe("workerEnv: defaults", () => {
       FFMPEG_CRF: 23,
       WORKER_SHUTDOWN_TIMEOUT_MS: 120_000,
       WORKER_HEALTH_PORT: 9464,
+      WORKER_HEALTH_HOST: "127.0.0.1",
       QUEUE_PREFIX: "captioner",
       storage: { driver: "local", dataDir: ".data" },
     });

@@ -1,7 +1,10 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { commonEnvShape } from "./common-env";
 import { alwaysCheck, fields, parseEnv } from "./parse-env";
 import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 
 // Every key here is listed in env.worker.example (a test keeps them in step).
 export const workerEnvSchema = z
@@ -10,14 +13,18 @@ export const workerEnvSchema = z
     ...storageEnvShape,
     /** Jobs this process runs at once. Each burn-in render uses ~1–2 cores, so size it to the machine. */
     WORKER_CONCURRENCY: fields.positiveInt.default(4),
-    /** auto = openai when OPENAI_API_KEY is set, else the offline recogniser (pocketsphinx). */
-    TRANSCRIBER: z.enum(["auto", "openai", "pocketsphinx"]).default("auto"),
+    /** auto = openai when OPENAI_API_KEY is set, else whisper when a model is present, else pocketsphinx. */
+    TRANSCRIBER: z.enum(["auto", "openai", "whisper", "pocketsphinx"]).default("auto"),
     OPENAI_API_KEY: z.string().min(1).optional(),
     /** Any OpenAI-compatible server (e.g. whisper.cpp's whisper-server). */
     OPENAI_BASE_URL: fields.httpUrl.optional(),
     OPENAI_MODEL: z.string().min(1).default("whisper-1"),
     /** Audio above this size is split into chunks (OpenAI's limit is 25 MB). */
     OPENAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(24 * 1024 * 1024),
+    /** A ggml Whisper model file (or a directory holding one); default .data/models. */
+    WHISPER_MODEL_PATH: z.string().min(1).optional(),
+    /** CPU threads of one Whisper run (default: all cores). */
+    WHISPER_THREADS: fields.positiveInt.optional(),
     /** Longer inputs fail at once with TOO_LONG. */
     MAX_DURATION_SEC: fields.positiveInt.default(4 * 3600),
     FFMPEG_PRESET: z
@@ -28,6 +35,11 @@ export const workerEnvSchema = z
     WORKER_SHUTDOWN_TIMEOUT_MS: fields.positiveInt.default(120_000),
     /** /healthz (queue metrics are on the dashboard's /metrics); 0 disables the server. */
     WORKER_HEALTH_PORT: fields.intBetween(0, 65535).default(9464),
+    /** Where /healthz listens: loopback by default (the container's own health check); 0.0.0.0 to expose it. */
+    WORKER_HEALTH_HOST: z
+      .string()
+      .refine((v) => isIP(v) !== 0 || HOST_NAME.test(v), "must be an IP address or a host name")
+      .default("127.0.0.1"),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
     /** How often the stuck-job reaper runs (one worker per interval); 0 turns it off. */

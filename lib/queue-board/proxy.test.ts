@@ -75,7 +75,7 @@ describe("forwardToDashboard", () => {
         "x-custom": "kept",
       },
     });
-    const res = await forwardToDashboard(request, upstreamUrl);
+    const res = await forwardToDashboard(request, upstreamUrl, "http://app.test:3000");
     expect(res.status).toBe(201);
     const seen = (await res.json()) as {
       method: string;

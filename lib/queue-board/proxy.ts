@@ -32,8 +32,10 @@ const REPLACED_REQUEST_HEADERS = new Set([
 /**
  * Forwards `request` (method, path, query, body, cookies, headers) to the same path on the dashboard and
  * streams the answer back. Only paths under the board are forwarded, whatever the URL holds.
+ * `publicOrigin` (lib/public-origin.ts) is passed on as X-Forwarded-Host/-Proto; `request.url` cannot say
+ * it (next start reports its own listen address there).
  */
-export async function forwardToDashboard(request: Request, dashboardUrl: string): Promise<Response> {
+export async function forwardToDashboard(request: Request, dashboardUrl: string, publicOrigin = ""): Promise<Response> {
   const incoming = new URL(request.url);
   const target = new URL(`${dashboardUrl.replace(/\/+$/, "")}${incoming.pathname}${incoming.search}`);
   const targetPath = target.pathname.slice(new URL(dashboardUrl).pathname.replace(/\/+$/, "").length);
@@ -45,8 +47,11 @@ export async function forwardToDashboard(request: Request, dashboardUrl: string)
   // Ask for an uncompressed body: fetch would inflate it but keep Content-Encoding, and the browser
   // would then inflate it a second time. The app compresses its own responses.
   headers.set("accept-encoding", "identity");
-  headers.set("x-forwarded-host", incoming.host);
-  headers.set("x-forwarded-proto", incoming.protocol.replace(/:$/, ""));
+  if (publicOrigin) {
+    const origin = new URL(publicOrigin);
+    headers.set("x-forwarded-host", origin.host);
+    headers.set("x-forwarded-proto", origin.protocol.replace(/:$/, ""));
+  }
 
   const timeout = new AbortController();
   const timer = setTimeout(

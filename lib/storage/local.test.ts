@@ -5,6 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BodyTooLargeError, LocalStorage } from "./local";
+import { ObjectNotFoundError } from "./types";
 
 // What only the local driver promises (the behaviour it shares with s3 is in tests/storage): keys stay
 // inside the data dir, and an upload over its size limit leaves nothing behind.
@@ -53,7 +54,16 @@ describe("LocalStorage", () => {
     expect(leftoverTempFiles()).toEqual([]);
   });
 
-  test("URLs need a base URL: without one the driver refuses rather than hand out a relative link", async () => {
+  test("URLs need a base URL decided by the caller; an empty one (no usable Host) gives a relative link", async () => {
     await expect(storage.createDownloadUrl("rendered/x.mp4", { expiresInSec: 60 })).rejects.toThrow("base URL");
+    const relative = await storage.createDownloadUrl("rendered/x.mp4", { expiresInSec: 60, baseUrl: "" });
+    expect(relative).toMatch(/^\/api\/storage\/download\?key=rendered%2Fx\.mp4&/);
+  });
+
+  test("a key naming a path under an existing file (ENOTDIR) is simply not found", async () => {
+    const file = "uploads/enotdir/clip.mp4";
+    await storage.putStream(file, Readable.from([randomBytes(10)]), { contentType: "video/mp4" });
+    expect(await storage.head(`${file}/more.mp4`)).toBeNull();
+    await expect(storage.getStream(`${file}/more.mp4`)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 });

@@ -151,11 +151,14 @@ export class LocalStorage implements Storage {
   }
 }
 
+/** The links' origin from lib/public-origin.ts; "" (no usable Host) makes them relative to the caller's page. */
 function requireBase(baseUrl: string | undefined): string {
-  if (!baseUrl) throw new Error("the local storage driver needs a base URL (APP_URL or the request's origin)");
+  if (baseUrl === undefined) throw new Error("the local storage driver needs a base URL (see lib/public-origin.ts)");
   return baseUrl.replace(/\/+$/, "");
 }
 
+/** ENOTDIR too: a key naming a path under an existing file (`uploads/x/clip.mp4/more`) is simply absent. */
 function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException)?.code === "ENOENT";
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }

@@ -3,6 +3,7 @@ import type { AppServices } from "../app-services";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
+import { type QueuePlace, queuePlace } from "./queue-position";
 
 export interface PublicJob {
   id: string;
@@ -14,6 +15,8 @@ export interface PublicJob {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** While queued: the place in line and an estimated wait; null otherwise. */
+  queue: QueuePlace | null;
   /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
   options: { language: string | null; burnIn: boolean };
   result: {
@@ -38,7 +41,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
   if (!job) throw new ApiError("JOB_NOT_FOUND", "No job with this id.");
 
   const urls = await outputDownloadUrls(services.storage, job, {
-    baseUrl: services.env.APP_URL ?? origin,
+    baseUrl: origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
   const options = job.options as { language?: string; burnIn?: boolean };
@@ -61,6 +64,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
     options: { language: options.language ?? null, burnIn: options.burnIn !== false },
+    queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
     result,
   };
 }

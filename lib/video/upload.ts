@@ -33,7 +33,7 @@ export async function createUpload(services: AppServices, body: unknown, origin:
     contentType: input.contentType,
     size: input.size,
     expiresInSec: services.env.UPLOAD_URL_TTL_SEC,
-    baseUrl: services.env.APP_URL ?? origin,
+    baseUrl: origin,
   });
   return {
     key,

@@ -35,6 +35,7 @@ const PUBLIC_JOB_FIELDS = [
   "options",
   "phase",
   "progress",
+  "queue",
   "result",
   "startedAt",
   "status",
@@ -120,6 +121,44 @@ async function completedJob(options: { burnIn?: boolean; noSpeech?: boolean } = 
 }
 
 describe("GET /api/video/job/[id]", () => {
+  test("a queued job knows its place in line and, once jobs are being processed, when it should start", async () => {
+    const submit = async () => {
+      const created = await postJson(`${stack.baseUrl}/api/video/process`, { key: await uploadBytes(stack.baseUrl) });
+      return ((await created.json()) as { id: string }).id;
+    };
+    const first = await submit();
+    const second = await submit();
+    const before = (await getJob(first)).job.queue;
+    expect(before).toMatchObject({ estimatedStartSec: null });
+    // No job is being processed (no worker here): a place, but no estimate to promise.
+    expect((await getJob(second)).job.queue).toEqual({
+      position: (before?.position ?? 0) + 1,
+      estimatedStartSec: null,
+    });
+
+    // One job being processed, and jobs of the last day that took 10 s each: the one ahead of `second`
+    // gets the busy slot after ~5 s, `second` after another run: ~15 s.
+    await stack.db.job.update({ where: { id: first }, data: { status: "processing", startedAt: new Date() } });
+    for (let i = 0; i < 3; i += 1) {
+      await stack.db.job.create({
+        data: {
+          id: newJobId(),
+          status: "completed",
+          inputKey: "uploads/x/done.mp4",
+          processingMs: 10_000,
+          finishedAt: new Date(Date.now() - 60_000),
+        },
+      });
+    }
+    const queued = await stack.db.job.count({ where: { status: "queued" } });
+    const { job } = await getJob(second);
+    expect(job.queue?.position).toBe(queued);
+    expect(job.queue?.estimatedStartSec).toBe(Math.round(((queued - 1) / 1 + 0.5) * 10));
+    // Started jobs are no longer in line.
+    expect((await getJob(first)).job.queue).toBeNull();
+    await stack.db.job.updateMany({ where: { id: { in: [first, second] } }, data: { status: "canceled" } });
+  });
+
   test("a queued job: every public field, nothing more, and not cacheable", async () => {
     const key = await uploadBytes(stack.baseUrl);
     const created = await postJson(`${stack.baseUrl}/api/video/process`, { key });

@@ -9,7 +9,8 @@ import { type Stack, startStack } from "../support/stack";
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Behind a (pretend) TLS-terminating proxy: no APP_URL, the proxy's X-Forwarded-Proto is believed.
+  stack = await startStack({ env: { APP_URL: "", TRUST_PROXY: "true" } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -22,6 +23,17 @@ describe("security headers", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("referrer-policy")).toBe("same-origin");
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'self'; script-src 'self' 'nonce-/);
+  });
+
+  it("HSTS only when the page was served over https (here: the trusted proxy says so)", async () => {
+    for (const path of ["/", "/signin", "/jobs/job_AAAAAAAAAAAAAAAAAAAAAA"]) {
+      const overHttps = await fetch(`${stack.baseUrl}${path}`, { headers: { "x-forwarded-proto": "https" } });
+      expect(overHttps.headers.get("strict-transport-security"), path).toBe("max-age=63072000; includeSubDomains");
+      const overHttp = await fetch(`${stack.baseUrl}${path}`);
+      expect(overHttp.headers.get("strict-transport-security"), path).toBeNull();
+      await Promise.all([overHttps.arrayBuffer(), overHttp.arrayBuffer()]);
+    }
   });
 
   it("downloads of stored files are sandboxed and never sniffed", async () => {

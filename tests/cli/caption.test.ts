@@ -108,7 +108,8 @@ describe("npm run caption", () => {
 
   it("exits non-zero with the job's error code when the worker rejects the file", async () => {
     const fake = await makeTextFileAsMp4({ out: path.join(workDir, "fake", "notes.mp4") });
-    const run = await runCli([fake.path, "--url", stack.baseUrl]);
+    const outDir = path.join(workDir, "fake-results", "nested");
+    const run = await runCli([fake.path, "--url", stack.baseUrl, "--out", outDir]);
 
     expect(run.code).toBe(1);
     const lastLine = run.stderr.trim().split("\n").at(-1) ?? "";
@@ -117,6 +118,8 @@ describe("npm run caption", () => {
     );
     expect(run.stdout).toBe("");
     expect(existsSync(path.join(workDir, "fake", "notes.captioned.mp4"))).toBe(false);
+    // The folders the CLI made for the results are gone again: a failed job leaves nothing behind.
+    expect(existsSync(path.join(workDir, "fake-results"))).toBe(false);
   });
 
   it("Ctrl-C while the job runs stops following it and says where the job keeps running", async () => {
@@ -138,7 +141,7 @@ describe("npm run caption", () => {
     );
     const row = await stack.db.job.findUniqueOrThrow({ where: { id: jobId } });
     expect(["queued", "processing", "completed"]).toContain(row.status);
-    expect(await readdir(path.join(workDir, "interrupted"))).toEqual([]);
+    expect(existsSync(path.join(workDir, "interrupted"))).toBe(false);
   });
 
   it("exits non-zero with the server's code when the upload itself is refused", async () => {

@@ -72,3 +72,42 @@ test("ops sees the captions queue and its waiting jobs inside the console, read-
   expect(refused).toEqual([]);
   await context.close();
 });
+
+test("every console page, the board included, loads nothing from another host; the board's tabs fit at 1440 px", async () => {
+  const admin = await createStaff(stack, "admin");
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const [name, value] = admin.cookie.split(/=(.*)/s);
+  await context.addCookies([
+    { name: name ?? "", value: value ?? "", url: stack.baseUrl, httpOnly: true, sameSite: "Lax" },
+  ]);
+  const page = await context.newPage();
+  const origin = new URL(stack.baseUrl).origin;
+  const elsewhere: string[] = [];
+  // Every request of every frame (the board's iframe too), whatever the page or the board asks for.
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!/^(data|blob):/.test(url) && new URL(url).origin !== origin) elsewhere.push(url);
+  });
+  const [job] = await stack.db.job.findMany({ select: { id: true }, take: 1 });
+  for (const path of ["/admin", "/admin/jobs", `/admin/jobs/${job?.id}`, "/admin/audit", "/admin/queues"]) {
+    const res = await page.goto(`${stack.baseUrl}${path}`, { waitUntil: "networkidle" });
+    expect(res?.status(), path).toBe(200);
+  }
+  const frame = page.frameLocator('iframe[title="Queue board (Bull Board)"]');
+  await frame.getByRole("link", { name: "captions", exact: true }).first().click();
+  // Every status tab, FAILED and the last one (DELAYED) included, is inside the frame's width, not cut off.
+  for (const tab of [/^failed/i, /^delayed/i]) {
+    const link = frame.getByRole("link", { name: tab }).first();
+    await link.waitFor({ timeout: 30_000 });
+    const box = await link.evaluate((el) => {
+      const rect = el.getBoundingClientRect();
+      const bar = el.parentElement?.getBoundingClientRect();
+      return { right: rect.right, limit: Math.min(window.innerWidth, bar?.right ?? Number.POSITIVE_INFINITY) };
+    });
+    expect(box.right, String(tab)).toBeLessThanOrEqual(box.limit);
+  }
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: SCREENSHOT.replace("ops", "admin-1440") });
+  expect(elsewhere).toEqual([]);
+  await context.close();
+});

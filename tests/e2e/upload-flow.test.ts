@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { newJobId } from "../../lib/ids";
 import { launchChromium } from "../support/browser";
 import { makeAudioOnly, makeSilentVideo, makeSpeechVideo } from "../support/make-media";
 import { type Stack, startStack } from "../support/stack";
@@ -248,6 +249,27 @@ describe("upload page → job page → captioned video", () => {
     expect(await page.locator("h1").textContent()).toBe("Your captioned video is ready");
     expect(await page.getByRole("note").textContent()).toBe("No speech was found; the captions are empty.");
     expect(await page.locator("a[download]").count()).toBe(3);
+    const jobUrl = new URL(page.url()).pathname;
+
+    // Back home, the video is listed under "My recent videos" with its status, linking to its page.
+    await page.goto("/");
+    const recent = page.getByRole("region", { name: "My recent videos" });
+    await expect.poll(() => recent.textContent()).toContain("silence.mp4 Done");
+    expect(await recent.getByRole("link", { name: "silence.mp4" }).getAttribute("href")).toBe(jobUrl);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("while queued, the job page shows the place in line", async () => {
+    const id = newJobId();
+    // A row no worker will take (it was never put on the queue): it stays queued for as long as we look.
+    await stack.db.job.create({ data: { id, status: "queued", inputKey: "uploads/x/waiting.mp4", options: {} } });
+    const page = await openPage();
+    await page.goto(`/jobs/${id}`);
+    await expect(page.title()).resolves.toBe(`Job ${id} · Captioner`);
+    await expect
+      .poll(() => page.getByTestId("queue-place").textContent())
+      .toMatch(/^(Next|\d+(st|nd|rd|th)) in line\. You can leave this page and come back\.$/);
+    await stack.db.job.update({ where: { id }, data: { status: "canceled" } });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -36,9 +36,11 @@ export async function dropDatabase(name: string): Promise<void> {
   await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/** `template`: the migrated template to clone; inside vitest, the one the global setup made. */
+export async function createTestDatabase(template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `captioner_test_${randomBytes(5).toString("hex")}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${inject("templateDb")}"`));
+  const from = template ?? inject("templateDb");
+  await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${from}"`));
   return {
     url: urlFor(name),
     drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),

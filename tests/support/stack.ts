@@ -88,6 +88,8 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Rewrites the DATABASE_URL the processes get (e.g. through a TCP proxy); `stack.db` keeps the direct one. */
   mapDatabaseUrl?: (url: string) => string;
+  /** Migrated template database to clone (outside vitest, e.g. benchmarks; default: the global setup's). */
+  templateDb?: string;
 }
 
 export interface Stack {
@@ -106,7 +108,7 @@ export interface Stack {
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.templateDb);
   const dataDir = mkdtempSync(path.join(tmpdir(), "captioner-test-"));
   const [port, dashboardPort] = await Promise.all([freePort(), freePort()]);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -128,6 +130,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     WORKER_HEALTH_PORT: "0",
     WORKER_TMP_DIR: path.join(dataDir, "work"),
     WORKER_CONCURRENCY: "2",
+    // TRANSCRIBER=auto must not pick up a Whisper model someone downloaded into the repo's .data/models.
+    WHISPER_MODEL_PATH: path.join(dataDir, "models"),
     FFMPEG_PRESET: "ultrafast",
     LOG_LEVEL: "info",
     NEXT_TELEMETRY_DISABLED: "1",

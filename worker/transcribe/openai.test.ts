@@ -227,7 +227,9 @@ describe("OpenAITranscriber against a local OpenAI-compatible server (real pocke
       .transcribe(input(longSpeech))
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "TRANSCRIPTION_FAILED", detail: { reason: "timeout", requestTimeoutMs: 150 } });
-    expect(performance.now() - started).toBeLessThan(3000);
+    // Bound loosely: the point is that it gives up instead of waiting for the whole answer, and a shared
+    // 2-core machine can take seconds just to cut the audio before the request starts.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it("stops promptly when the signal aborts mid-request", async () => {
@@ -246,7 +248,8 @@ describe("OpenAITranscriber against a local OpenAI-compatible server (real pocke
 
 describe("createTranscriber", () => {
   it("uses the API when a key is set, pocketsphinx otherwise, and refuses openai without a key", () => {
-    const base = { openaiModel: "whisper-1" };
+    // No Whisper model there, whatever this machine has downloaded into the default directory.
+    const base = { openaiModel: "whisper-1", whisperModelPath: "/nonexistent/whisper-models" };
     expect(createTranscriber({ ...base, transcriber: "auto", openaiApiKey: "sk-x" }).name).toBe("openai");
     expect(createTranscriber({ ...base, transcriber: "auto" }).name).toBe("pocketsphinx");
     expect(createTranscriber({ ...base, transcriber: "pocketsphinx", openaiApiKey: "sk-x" }).name).toBe("pocketsphinx");

@@ -17,6 +17,8 @@ export interface TranscribeInput {
   workDir: string;
   /** ISO-639-1 or undefined = auto */
   language?: string;
+  /** Translate the speech into English (backends that can; others transcribe). */
+  translate?: boolean;
   /** cancel: kill children, abort requests */
   signal: AbortSignal;
   /** 0..1, monotonic */

@@ -1,9 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionButton } from "@/components/admin/action-button";
+import { AutoRefresh } from "@/components/admin/auto-refresh";
+import { CollapsibleFilters } from "@/components/admin/collapsible-filters";
 import { JobFilterForm } from "@/components/admin/job-filter-form";
+import { RelativeTime } from "@/components/admin/relative-time";
 import { StatusBadge } from "@/components/admin/status-badge";
-import { formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
+import { formatBytes, formatDateTime, formatDuration, formatRelative, humanize } from "@/lib/admin/formatting";
 import {
   isFiltered,
   JOB_SORTS,
@@ -45,18 +48,27 @@ function SortHeader({ filter, sort, className }: { filter: JobFilter; sort: JobS
   );
 }
 
+function When({ at, now }: { at: Date; now: Date }) {
+  return <RelativeTime iso={at.toISOString()} relative={formatRelative(at, now)} utc={formatDateTime(at)} />;
+}
+
 export default async function JobsPage({ searchParams }: { searchParams: SearchParams }) {
   const query = await searchParams;
   const filter = parseJobFilter(query);
   const user = await requireRole(CONSOLE_READERS, href(filter));
   const { rows, total, page, pageCount } = await listJobs(appServices().db, filter);
+  const now = new Date();
   const current = { ...filter, page };
   const canBulkRetry = roleAllows(JOB_ADMINS, user.role) && (!filter.status || filter.status === "failed");
 
   return (
     <>
       <h1>Jobs</h1>
-      <JobFilterForm filter={filter} />
+      <CollapsibleFilters
+        active={[filter.q, filter.status, filter.code, filter.from, filter.to].filter(Boolean).length}
+      >
+        <JobFilterForm filter={filter} />
+      </CollapsibleFilters>
 
       <div className="adm-toolbar">
         <p role="status" style={{ margin: 0 }}>
@@ -65,9 +77,7 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
             : `${total} job${total === 1 ? "" : "s"}${isFiltered(filter) ? " match" : ""} · page ${page} of ${pageCount}`}
         </p>
         <div className="adm-buttons">
-          <Link className="adm-button" data-variant="secondary" href={href(current)}>
-            Refresh
-          </Link>
+          <AutoRefresh seconds={5} />
           {canBulkRetry && (
             <ActionButton
               endpoint={`/api/admin/jobs/retry-failed?${jobFilterQuery(current, { page: 1 })}`}
@@ -106,6 +116,10 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                       {job.id}
                     </Link>
                     <div className="adm-muted">{job.originalFilename ?? "—"}</div>
+                    <div className="adm-muted adm-nowrap">
+                      {job.durationSec === null ? "—" : formatDuration(job.durationSec * 1000)} ·{" "}
+                      {job.inputSize === null ? "—" : formatBytes(job.inputSize)}
+                    </div>
                   </td>
                   <td>
                     <StatusBadge status={job.status} />
@@ -116,8 +130,12 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                     )}
                   </td>
                   <td>{job.errorCode ?? "—"}</td>
-                  <td className="adm-nowrap">{formatDateTime(job.createdAt)}</td>
-                  <td className="adm-nowrap">{formatDateTime(job.updatedAt)}</td>
+                  <td className="adm-nowrap">
+                    <When at={job.createdAt} now={now} />
+                  </td>
+                  <td className="adm-nowrap">
+                    <When at={job.updatedAt} now={now} />
+                  </td>
                   <td className="adm-num">{formatDuration(job.processingMs)}</td>
                   <td className="adm-num">{job.attempts}</td>
                 </tr>

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/admin/action-button";
@@ -9,10 +10,10 @@ import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
 import { formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
 import { getJobDetail } from "@/lib/admin/job-detail";
-import { requestOrigin } from "@/lib/admin/request-origin";
 import { appServices } from "@/lib/app-services";
 import { CONSOLE_READERS, ERROR_DETAIL_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
 import { requireRole } from "@/lib/auth/session";
+import { publicOrigin } from "@/lib/public-origin";
 
 export const dynamic = "force-dynamic";
 
@@ -27,9 +28,10 @@ export default async function JobPage({ params }: { params: Params }) {
   const { id } = await params;
   const user = await requireRole(CONSOLE_READERS, `/admin/jobs/${encodeURIComponent(id)}`);
   const services = appServices();
+  const canReadDetail = roleAllows(ERROR_DETAIL_READERS, user.role);
   const job = await getJobDetail(services, id, {
-    withErrorDetail: roleAllows(ERROR_DETAIL_READERS, user.role),
-    baseUrl: await requestOrigin(services.env.APP_URL),
+    withErrorDetail: canReadDetail,
+    baseUrl: publicOrigin(await headers(), services.env),
   });
   if (!job) notFound();
   const isAdmin = roleAllows(JOB_ADMINS, user.role);
@@ -51,7 +53,11 @@ export default async function JobPage({ params }: { params: Params }) {
               <ActionButton
                 endpoint={`/api/admin/jobs/${job.id}/retry`}
                 label="Retry job"
-                question="Run this job again from the start?"
+                question={
+                  job.error?.permanent && job.error.code !== "CANCELED"
+                    ? `This job failed with ${job.error.code}, a permanent error: the same input will fail the same way. Run it again anyway?`
+                    : "Run this job again from the start?"
+                }
                 confirmLabel="Yes, retry"
                 pendingLabel="Retrying…"
               />
@@ -89,8 +95,16 @@ export default async function JobPage({ params }: { params: Params }) {
             <dd>
               <progress className="adm-progress" max={100} value={job.progress} aria-label="Progress" /> {job.progress}%
             </dd>
+            <dt>Runs</dt>
+            <dd>
+              {job.runs}
+              {job.runs > 1 ? ` (${job.runs - 1} started by an admin)` : ""}
+            </dd>
             <dt>Attempts</dt>
-            <dd>{job.attempts}</dd>
+            <dd>
+              {job.attemptsThisRun} in this run
+              {job.attempts !== job.attemptsThisRun ? ` · ${job.attempts} in all` : ""}
+            </dd>
             <dt>Created</dt>
             <dd>{formatDateTime(job.createdAt)}</dd>
             <dt>Started</dt>
@@ -98,7 +112,13 @@ export default async function JobPage({ params }: { params: Params }) {
             <dt>Finished</dt>
             <dd>{formatDateTime(job.finishedAt)}</dd>
             <dt>Processing time</dt>
-            <dd>{formatDuration(job.processingMs)}</dd>
+            <dd>{formatDuration(job.elapsedMs)}</dd>
+            {job.status === "canceled" && (
+              <>
+                <dt>Canceled by</dt>
+                <dd>{job.canceledBy ?? "—"}</dd>
+              </>
+            )}
           </dl>
         </section>
 
@@ -126,7 +146,14 @@ export default async function JobPage({ params }: { params: Params }) {
         </section>
       </div>
 
-      {job.error && <ErrorPanel error={job.error} />}
+      {job.error && (
+        <ErrorPanel
+          error={job.error}
+          final={job.status === "failed" || job.status === "canceled"}
+          detailHidden={!canReadDetail}
+          canceledBy={job.canceledBy}
+        />
+      )}
 
       {job.result && (
         <section aria-labelledby="result-title">
@@ -144,9 +171,14 @@ export default async function JobPage({ params }: { params: Params }) {
               src={job.result.vttUrl}
               srcLang={job.result.language ?? "en"}
               label="Captions"
-              default
+              default={!job.options.burnIn}
             />
           </video>
+          {job.options.burnIn && (
+            <p className="adm-muted">
+              The captions are burned into the picture; the player's caption track is off so they do not show twice.
+            </p>
+          )}
           <p>
             {job.result.noSpeech
               ? "No speech was found: the captions are empty on purpose."

@@ -1,5 +1,6 @@
 import { readJson, withApiErrors } from "@/lib/api/errors";
 import { appServices } from "@/lib/app-services";
+import { publicOrigin } from "@/lib/public-origin";
 import { createUpload } from "@/lib/video/upload";
 
 export const runtime = "nodejs";
@@ -7,6 +8,7 @@ export const runtime = "nodejs";
 /** POST /api/video/upload { filename, contentType, size } → 201 a signed PUT URL for the file. */
 export const POST = withApiErrors(async (request: Request) => {
   const body = await readJson(request);
-  const ticket = await createUpload(appServices(), body, new URL(request.url).origin);
+  const services = appServices();
+  const ticket = await createUpload(services, body, publicOrigin(request.headers, services.env));
   return Response.json(ticket, { status: 201 });
 });

@@ -1,5 +1,6 @@
 import { withApiErrors } from "@/lib/api/errors";
 import { appServices } from "@/lib/app-services";
+import { publicOrigin } from "@/lib/public-origin";
 import { getPublicJob } from "@/lib/video/job-status";
 
 export const runtime = "nodejs";
@@ -8,6 +9,7 @@ export const dynamic = "force-dynamic";
 /** GET /api/video/job/:id → the job's status, progress, public error and download URLs. */
 export const GET = withApiErrors(async (request: Request, context: { params: Promise<{ id: string }> }) => {
   const { id } = await context.params;
-  const job = await getPublicJob(appServices(), id, new URL(request.url).origin);
+  const services = appServices();
+  const job = await getPublicJob(services, id, publicOrigin(request.headers, services.env));
   return Response.json(job, { headers: { "Cache-Control": "no-store" } });
 });
