@@ -63,8 +63,8 @@ async function waitHealthy(what: string) {
   await waitFor(async () => (await health().catch(() => 0)) === 200, { timeoutMs: 120_000, intervalMs: 500, what });
 }
 
-async function workerReady(id: string): Promise<void> {
-  await waitFor(async () => (await containerLogs(id)).includes('"msg":"worker ready"'), {
+async function workerReady(id: string, since?: Date): Promise<void> {
+  await waitFor(async () => (await containerLogs(id, since)).includes('"msg":"worker ready"'), {
     timeoutMs: 60_000,
     what: `worker ${id} to be ready`,
   });
@@ -215,9 +215,12 @@ describe("docker-compose.yml on one host", () => {
     );
 
     // Started again, the worker sweeps the temp dir its killed predecessor left.
+    const restarted = new Date(Date.now() - 1000);
     await sh("docker", ["start", victim as string]);
-    await workerReady(victim as string);
-    expect(await containerLogs(victim as string)).toContain("removed temp dirs left by a worker that was killed");
+    await workerReady(victim as string, restarted);
+    expect(await containerLogs(victim as string, restarted)).toContain(
+      "removed temp dirs left by a worker that was killed",
+    );
     const { stdout } = await sh("docker", ["exec", victim as string, "ls", "-A", "/tmp/captioner"]);
     expect(stdout.split("\n").filter((name) => name.startsWith("captioner-job-"))).toEqual([]);
   });

@@ -141,8 +141,9 @@ export class ComposeProject {
   }
 }
 
-export async function containerLogs(id: string): Promise<string> {
-  const { stdout, stderr } = await sh("docker", ["logs", id]);
+/** A container's log; `since` leaves out what an earlier run of the same container wrote. */
+export async function containerLogs(id: string, since?: Date): Promise<string> {
+  const { stdout, stderr } = await sh("docker", ["logs", ...(since ? ["--since", since.toISOString()] : []), id]);
   return stdout + stderr;
 }
 
