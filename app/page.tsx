@@ -2,12 +2,17 @@ import { connection } from "next/server";
 import { RecentVideos } from "@/components/upload/recent-videos";
 import styles from "@/components/upload/upload.module.css";
 import { UploadForm } from "@/components/upload/upload-form";
+import { configuredCapabilities } from "@/lib/asr/capabilities";
+import { currentStaff } from "@/lib/auth/session";
 import { appEnv } from "@/lib/env/app-env";
 
-/** Home: upload a video. Rendered per request so the size limit shown is the running server's. */
+/** Home: upload a video. Rendered per request so the size limit and languages shown are the running server's. */
 export default async function Home() {
   await connection();
-  const maxBytes = appEnv().MAX_UPLOAD_BYTES;
+  const env = appEnv();
+  const { languages, detectsLanguage } = configuredCapabilities(env);
+  // PUBLIC_SUBMISSIONS=key: anonymous visitors are asked to sign in (API clients use keys instead).
+  const mustSignIn = env.PUBLIC_SUBMISSIONS === "key" && !(await currentStaff());
   return (
     <main className={styles.page}>
       <header className={styles.header}>
@@ -18,7 +23,15 @@ export default async function Home() {
         </p>
       </header>
       <section className={styles.card} aria-label="Upload">
-        <UploadForm maxBytes={maxBytes} />
+        {env.PUBLIC_SUBMISSIONS === "off" ? (
+          <p role="status">This server is not accepting new videos at the moment.</p>
+        ) : mustSignIn ? (
+          <p role="status">
+            Uploads on this server need an account. <a href="/signin?callbackUrl=%2F">Sign in to upload a video</a>.
+          </p>
+        ) : (
+          <UploadForm maxBytes={env.MAX_UPLOAD_BYTES} languages={[...languages]} detectsLanguage={detectsLanguage} />
+        )}
       </section>
       <RecentVideos />
       <ol className={styles.steps}>

@@ -5,6 +5,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildCues, toSrt } from "../lib/captions";
+import { toAss } from "../lib/captions/ass";
+import { resolveCaptionStyle } from "../lib/captions/caption-style";
 import { makeSpeechVideo, runFfmpeg } from "../tests/support/make-media";
 import { extractAudio } from "../worker/stages/extract-audio";
 import { probeMedia } from "../worker/stages/probe";
@@ -33,6 +35,8 @@ async function main() {
 
     const wav = await extractAudio({
       file: input,
+      demuxer: media.demuxer,
+      track: 0,
       workDir: dir,
       durationSec: media.durationSec,
       signal,
@@ -50,13 +54,17 @@ async function main() {
     const cues = buildCues({ segments: asr.value.segments });
     const srt = path.join(dir, "captions.srt");
     await writeFile(srt, toSrt(cues));
+    const ass = path.join(dir, "captions.ass");
+    await writeFile(ass, toAss(cues, resolveCaptionStyle(undefined), { width: 640, height: 360 }));
 
     const render = (name: string, preset: string, burnIn: boolean) =>
       timed(() =>
         renderVideo({
           file: input,
           media,
+          audioTrack: 0,
           srtFile: srt,
+          assFile: ass,
           burnIn,
           output: path.join(dir, `${name}.mp4`),
           preset,

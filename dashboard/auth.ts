@@ -1,4 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { expectedOrigins, isSameOriginRequest } from "../lib/auth/same-origin";
+import { findSessionUser } from "../lib/auth/users";
 import type { PrismaClient } from "../lib/db";
 import { parseCookieHeader, type QueueBoardAccess, queueBoardAccess, readStaffSession } from "../lib/queue-board";
 
@@ -24,13 +26,12 @@ export function boardCaller(res: Response): BoardCaller {
   return caller;
 }
 
-/** No or invalid session (or a deleted account) → 401; a role without board access (support) → 403. */
+/** No or invalid session (a deleted account, a session signed out) → 401; a role without board access (support) → 403. */
 export function requireBoardSession(secret: string, db: PrismaClient): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const session = await readStaffSession(parseCookieHeader(req.headers.cookie), secret);
-    const user = session
-      ? await db.user.findUnique({ where: { id: session.userId }, select: { id: true, email: true, role: true } })
-      : null;
+    // null too for a session ended since (sign-out, password change): its sessionVersion is behind the row's.
+    const user = session ? await findSessionUser(db, session) : null;
     if (!user) {
       refuse(res, 401, "UNAUTHORIZED", "Sign in to the admin console to see the queue board.");
       return;
@@ -58,13 +59,22 @@ export function refuseReadOnlyWrites(req: Request, res: Response, next: NextFunc
 }
 
 /**
- * next-auth's cookie is SameSite=Lax, which already keeps it off cross-site POSTs; browsers also say
- * where a request came from (Sec-Fetch-Site), so a write not sent by our own pages is refused outright.
- * Without the header (scripts, old browsers) the SameSite session cookie is the proof.
+ * The same cross-site check as the console's routes (lib/auth/same-origin.ts): a write must carry
+ * `Sec-Fetch-Site: same-origin` or, from clients that do not send it, an `Origin` of the page the board is
+ * served on. That origin is the one the browser sees: the app's proxy passes it as X-Forwarded-Host/-Proto,
+ * believed here (trustProxy) because the proxy in front of the dashboard is our own app and a browser cannot
+ * set those headers on a cross-site request; on the dashboard's own port it is the Host.
  */
 export function refuseCrossSiteWrites(req: Request, res: Response, next: NextFunction): void {
-  const site = req.headers["sec-fetch-site"];
-  if (!READ_METHODS.has(req.method) && site !== undefined && site !== "same-origin") {
+  if (READ_METHODS.has(req.method)) {
+    next();
+    return;
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  if (!isSameOriginRequest(headers, expectedOrigins(headers, [], true))) {
     refuse(res, 403, "CSRF", "Cross-site request refused: use the queue board in the admin console.");
     return;
   }

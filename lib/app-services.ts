@@ -6,6 +6,7 @@ import { type CaptionJobPayload, createCaptionQueue } from "./job-contract";
 import { logger } from "./logger";
 import { createProducerConnection } from "./redis";
 import { createStorage, type Storage } from "./storage";
+import { createWebhookQueue, type WebhookJobPayload } from "./webhooks/contract";
 
 /** What the app's request handlers need, created once per process on first use. */
 export interface AppServices {
@@ -14,6 +15,8 @@ export interface AppServices {
   storage: Storage;
   redis: Redis;
   queue: Queue<CaptionJobPayload>;
+  /** Webhook deliveries: the console announces cancels and replays deliveries through it. */
+  webhookQueue: Queue<WebhookJobPayload>;
 }
 
 const holder = globalThis as unknown as { captionerAppServices?: AppServices };
@@ -34,7 +37,16 @@ export function appServices(): AppServices {
     });
     const queue = createCaptionQueue(redis, env.QUEUE_PREFIX);
     queue.on("error", onError);
-    holder.captionerAppServices = { env, db: db(), storage: createStorage(env.storage), redis, queue };
+    const webhookQueue = createWebhookQueue(redis, env.QUEUE_PREFIX);
+    webhookQueue.on("error", onError);
+    holder.captionerAppServices = {
+      env,
+      db: db(),
+      storage: createStorage(env.storage),
+      redis,
+      queue,
+      webhookQueue,
+    };
   }
   return holder.captionerAppServices;
 }

@@ -5,6 +5,10 @@ export const JOB_ERRORS = {
   INVALID_MEDIA: { retryable: false, message: "The file could not be read as a video." },
   NO_VIDEO_STREAM: { retryable: false, message: "The file has no video track." },
   TOO_LONG: { retryable: false, message: "The video is longer than the allowed limit." },
+  AUDIO_TRACK_NOT_FOUND: {
+    retryable: false,
+    message: "The audio track asked for (audioTrack) does not exist in this video.",
+  },
   INPUT_MISSING: { retryable: false, message: "The uploaded file was not found; upload it again." },
   TRANSCRIPTION_FAILED: { retryable: true, message: "Speech recognition failed; we will retry." },
   TRANSCRIPTION_REJECTED: {
@@ -13,7 +17,7 @@ export const JOB_ERRORS = {
   },
   LANGUAGE_UNSUPPORTED: {
     retryable: false,
-    message: "Speech in the requested language cannot be recognised here; choose automatic detection or English.",
+    message: "This server's speech recogniser does not know the requested language; choose one it offers.",
   },
   RENDER_FAILED: { retryable: true, message: "Rendering the captions into the video failed." },
   STORAGE_ERROR: { retryable: true, message: "Storage was unavailable." },

@@ -1,5 +1,7 @@
 import { Queue, type QueueOptions } from "bullmq";
 import { z } from "zod";
+import { captionStyleSchema } from "./captions/caption-style";
+import { CAPTION_PROFILE_NAMES } from "./captions/profiles";
 import { JOB_ID_PATTERN } from "./ids";
 
 // The one contract between the API (producer) and the worker (consumer). The payload carries the job's
@@ -20,6 +22,15 @@ export const captionJobOptionsSchema = z
       .optional(),
     /** true: captions burned into the picture; false: a soft subtitle track (no re-encode). */
     burnIn: z.boolean().default(true),
+    /**
+     * Which audio track to transcribe and keep, counted from 0 among audio tracks (ffmpeg's `0:a:N`);
+     * undefined: the default track, else the first that is not silent.
+     */
+    audioTrack: z.number().int().min(0).max(63).optional(),
+    /** The caption rules cues are built to and the readability report checks (lib/captions/profiles.ts). */
+    profile: z.enum(CAPTION_PROFILE_NAMES).optional(),
+    /** How burned-in captions look (lib/captions/caption-style.ts); maxLines also shapes the cues. */
+    style: captionStyleSchema.optional(),
   })
   .strict();
 export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;
@@ -31,6 +42,8 @@ export type CaptionJobOptions = z.infer<typeof captionJobOptionsSchema>;
  * - removeOnComplete/Fail: Postgres is the record; keep a day of completed and a week of failed
  *   jobs in Redis for the queue board, capped by count so Redis stays small.
  * - jobId = our job id: a duplicate add (e.g. a retried HTTP request) is a no-op in BullMQ.
+ * - stackTraceLimit 0: no stack traces in Redis. The queue board shows what BullMQ keeps, to ops too, and
+ *   a stack names files on the server; the worker's log has them (worker/queue-record.ts).
  */
 export function captionJobDefaults(attempts = 3): NonNullable<QueueOptions["defaultJobOptions"]> {
   return {
@@ -38,6 +51,7 @@ export function captionJobDefaults(attempts = 3): NonNullable<QueueOptions["defa
     backoff: { type: "exponential", delay: 10_000 },
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+    stackTraceLimit: 0,
   };
 }
 

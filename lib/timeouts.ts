@@ -31,6 +31,10 @@ export const TIMEOUTS = {
   databaseConnectMs: 5_000,
   /** Redis/Postgres health checks. */
   healthCheckMs: 2_000,
+  /** One webhook delivery: connect, send, and the receiver's answer (receivers should answer at once). */
+  webhookDeliveryMs: 15_000,
+  /** One small Redis command off the queue's path (e.g. counting media minutes for a quota). */
+  redisCommandMs: 5_000,
   /** The app's proxy to the queue dashboard: until response headers arrive (bodies then stream freely). */
   queueBoardProxyMs: 15_000,
 } as const;

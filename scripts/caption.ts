@@ -19,6 +19,7 @@ import { TransferMeter, type TransferStats } from "../lib/client/transfer-meter"
 import {
   ApiRequestError,
   errorFromResponse,
+  fetchCapabilities,
   fetchJob,
   type PublicJob,
   requestUpload,
@@ -35,7 +36,8 @@ Captions a video with a running Captioner server and saves, next to the video (o
   <name>.captioned.vtt   the captions as WebVTT subtitles
 
 Options:
-  --language <code>   spoken language: "auto" (default) or a two-letter code such as en, es, fr
+  --language <code>   spoken language: "auto" (default) or a two-letter code the server's recogniser
+                      offers (checked before uploading; GET /api/capabilities lists them)
   --soft              soft subtitles (a track viewers can switch off) instead of burned-in captions
   --out <dir>         folder for the results (default: the video's folder)
   --url <url>         the Captioner server (default: $CAPTIONER_URL or http://127.0.0.1:3000)
@@ -302,6 +304,22 @@ function apiSignal(parent: AbortSignal): AbortSignal {
   return AbortSignal.any([parent, AbortSignal.timeout(LIMITS.apiRequestMs)]);
 }
 
+/** Refuses a language the server's recogniser lacks before a byte is uploaded (the server refuses it too). */
+async function checkLanguage(options: Options, signal: AbortSignal): Promise<void> {
+  if (options.language === "auto") return;
+  const capabilities = await fetchCapabilities(options.baseUrl, apiSignal(signal)).catch((error: unknown) => {
+    // A server older than /api/capabilities: its own check at POST /api/video/process still applies.
+    if (error instanceof ApiRequestError && error.status === 404) return null;
+    throw describeApiFailure(error, "could not ask the server what it can do", options.baseUrl);
+  });
+  if (!capabilities || capabilities.languages.includes(options.language)) return;
+  throw new CliError(
+    `--language ${options.language} is not offered by the server's speech recogniser ` +
+      `(${capabilities.backend}, ${capabilities.model}): use auto or one of ${capabilities.languages.join(", ")}.`,
+    2,
+  );
+}
+
 async function caption(options: Options, signal: AbortSignal, onJob: (id: string) => void): Promise<string[]> {
   const info = await stat(options.file).catch(() => null);
   if (!info?.isFile()) throw new CliError(`cannot read ${options.file}: no such file.`);
@@ -341,6 +359,7 @@ async function captionInto(
   const name = path.basename(options.file);
   const stem = name.replace(/\.[^.]*$/, "") || name;
   const progress = new ProgressLine();
+  await checkLanguage(options, signal);
 
   // The server decides what it accepts: an unknown extension is sent as a generic type and refused there,
   // with the server's own message and code.

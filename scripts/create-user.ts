@@ -6,7 +6,7 @@ import { generatePassword, PasswordPolicyError } from "../lib/auth/passwords";
 import { isStaffRole, STAFF_ROLES } from "../lib/auth/roles";
 import { upsertUser } from "../lib/auth/users";
 import { createPrisma } from "../lib/db";
-import { postgresAnswers } from "./lib/services";
+import { cliDatabaseUrl } from "./lib/cli-database";
 
 const USAGE = `Usage: npm run user:create -- --email <email> --role <${STAFF_ROLES.join("|")}> [--password <password> | --generate-password] [--name <name>]
   A new user without --password gets a generated password, printed once.
@@ -16,19 +16,6 @@ const USAGE = `Usage: npm run user:create -- --email <email> --role <${STAFF_ROL
 function fail(message: string): never {
   console.error(`user:create: ${message}\n\n${USAGE}`);
   process.exit(2);
-}
-
-/** DATABASE_URL, or the local database `npm start` picks when nothing is configured (if it answers). */
-async function databaseUrl(): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const candidates = [
-    `postgresql://${process.env.USER || "postgres"}@127.0.0.1:5432/captioner`,
-    "postgresql://postgres@127.0.0.1:5432/captioner",
-    // npm start's embedded Postgres, while it runs
-    "postgresql://captioner:captioner@127.0.0.1:5433/captioner",
-  ];
-  for (const url of candidates) if (await postgresAnswers(url)) return url;
-  fail("no database found: set DATABASE_URL, or run it while `npm start` is running.");
 }
 
 async function main() {
@@ -58,7 +45,7 @@ async function main() {
     fail("give either --password or --generate-password, not both.");
   }
 
-  const db = createPrisma(await databaseUrl(), { max: 1 });
+  const db = createPrisma(await cliDatabaseUrl().catch((error: Error) => fail(error.message)), { max: 1 });
   try {
     const existing = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
     const generated = values["generate-password"] || (!existing && values.password === undefined);

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { DEFAULT_MODEL_DIR, findWhisperModel, whisperUnavailableReason } from "../worker/transcribe/whisper";
 import { ensureFirstAdmin } from "./lib/first-admin";
 import { ensureNextBuild } from "./lib/next-build";
 import { loadOrCreateSecrets } from "./lib/secrets";
@@ -48,6 +49,7 @@ async function main() {
     DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://127.0.0.1:${dashboardPort}`,
     DASHBOARD_PORT: String(dashboardPort),
     NEXT_TELEMETRY_DISABLED: "1",
+    ...resolvedTranscriber(),
   };
   Object.assign(process.env, env);
   await ensureFirstAdmin(env, log);
@@ -81,6 +83,22 @@ async function defaultRedis(dataDir: string): Promise<string> {
   const started = await startLocalRedis(path.join(dataDir, "redis"), 6380);
   stops.push(started.stop);
   return started.url;
+}
+
+/**
+ * The app holds no API key and does not look for Whisper models, so it cannot resolve `auto` as the worker
+ * does: resolve it once here with the worker's rule (key → openai; a loadable model → whisper; else
+ * pocketsphinx), and every process offers the same languages. An explicit choice passes as is.
+ */
+function resolvedTranscriber(): { TRANSCRIBER: string; WHISPER_MODEL_PATH?: string } {
+  const wanted = process.env.TRANSCRIBER;
+  if (wanted && wanted !== "auto") return { TRANSCRIBER: wanted };
+  if (process.env.OPENAI_API_KEY) return { TRANSCRIBER: "openai" };
+  const model = whisperUnavailableReason()
+    ? null
+    : findWhisperModel(process.env.WHISPER_MODEL_PATH ?? DEFAULT_MODEL_DIR);
+  // The model's own path, so the app can read its name (English-only or multilingual).
+  return model ? { TRANSCRIBER: "whisper", WHISPER_MODEL_PATH: model } : { TRANSCRIBER: "pocketsphinx" };
 }
 
 function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv) {

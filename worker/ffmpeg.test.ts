@@ -32,14 +32,23 @@ describe("renderMode", () => {
     height: 240,
     videoCodec: "h264",
     audioCodec: "aac",
-    formatName: "mp4",
+    formatName: "mov,mp4,m4a,3gp,3g2,mj2",
+    demuxer: "mov",
+    audioTracks: [{ index: 0, codec: "aac", isDefault: true, language: null, channels: 1 }],
   };
   it.each([
     { srtFile: "/tmp/c.srt", burnIn: true, media, expected: "burn-in" },
     { srtFile: "/tmp/c.srt", burnIn: false, media, expected: "soft-subtitles" },
     { srtFile: null, burnIn: true, media, expected: "copy" },
-    { srtFile: "/tmp/c.srt", burnIn: false, media: { ...media, videoCodec: "theora" }, expected: "re-encode" },
-    { srtFile: null, burnIn: true, media: { ...media, audioCodec: "vorbis" }, expected: "re-encode" },
+    {
+      srtFile: "/tmp/c.srt",
+      burnIn: false,
+      media: { ...media, videoCodec: "theora" },
+      expected: "re-encode-soft-subtitles",
+    },
+    { srtFile: null, burnIn: false, media: { ...media, videoCodec: "vp8" }, expected: "re-encode" },
+    // Audio MP4 cannot carry is transcoded on its own: the picture is still copied.
+    { srtFile: null, burnIn: true, media: { ...media, audioCodec: "vorbis" }, expected: "copy" },
   ])("$expected", ({ expected, ...input }) => {
     expect(renderMode(input)).toBe(expected);
   });

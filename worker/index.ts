@@ -10,15 +10,20 @@ import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
 import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
 import { cancelChannel } from "../lib/jobs/cancel-channel";
 import { createLogger } from "../lib/logger";
+import { recordMediaUsage } from "../lib/rate-limit/enforce";
 import { createWorkerConnection } from "../lib/redis";
 import { createStorage } from "../lib/storage";
 import { TIMEOUTS, withTimeout } from "../lib/timeouts";
+import { createWebhookQueue } from "../lib/webhooks/contract";
+import { emitJobEvent } from "../lib/webhooks/emit";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { sweepAbandonedJobDirs } from "./job-dirs";
 import { processCaptionJob } from "./process-caption-job";
+import { queueFacingError } from "./queue-record";
 import { startReaper } from "./reaper";
 import { reconcileFailedJob } from "./reconcile-failed";
 import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
+import { startWebhookConsumer } from "./webhook-consumer";
 
 let env: WorkerEnv;
 try {
@@ -66,6 +71,10 @@ const running = new Map<string, AbortController>();
 let shuttingDown = false;
 
 const connection = createWorkerConnection(env.REDIS_URL);
+const webhookQueue = createWebhookQueue(connection, env.QUEUE_PREFIX);
+webhookQueue.on("error", (error) => log.warn({ err: error.message }, "webhook queue error"));
+/** Announces a job's final status to its key's webhook endpoints (called where that status is written). */
+const announceFinalStatus = (jobId: string) => emitJobEvent({ db, webhookQueue, log }, jobId).then(() => {});
 const worker = new Worker<CaptionJobPayload>(
   CAPTION_QUEUE,
   async (job, token) => {
@@ -78,6 +87,12 @@ const worker = new Worker<CaptionJobPayload>(
           storage,
           transcriber,
           log,
+          onFinalStatus: announceFinalStatus,
+          recordMediaUsage: (submitter, durationSec) =>
+            withTimeout(
+              recordMediaUsage(connection, env.QUEUE_PREFIX, submitter, durationSec),
+              TIMEOUTS.redisCommandMs,
+            ),
           settings: {
             maxDurationSec: env.MAX_DURATION_SEC,
             preset: env.FFMPEG_PRESET,
@@ -94,7 +109,12 @@ const worker = new Worker<CaptionJobPayload>(
       // spending one of its attempts (or failing it) on an outage that has nothing to do with the video.
       const reason =
         error instanceof UnrecoverableError || error instanceof WaitingError ? null : databaseUnavailableReason(error);
-      if (!reason) throw error;
+      if (!reason) {
+        // BullMQ keeps the message for the queue board: only public words go there (worker/queue-record.ts).
+        const facing = queueFacingError(error);
+        if (facing !== error) log.error({ jobId: job.data.jobId, err: error }, "attempt failed unexpectedly");
+        throw facing;
+      }
       log.warn({ jobId: job.data.jobId, reason, retryInMs: DATABASE_RETRY_MS }, "database unavailable: job postponed");
       await job.moveToDelayed(Date.now() + DATABASE_RETRY_MS, token);
       throw new DelayedError();
@@ -118,11 +138,20 @@ const worker = new Worker<CaptionJobPayload>(
   },
 );
 
+const webhookWorker = startWebhookConsumer({
+  db,
+  connection,
+  prefix: env.QUEUE_PREFIX,
+  log,
+  allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+});
 worker.on("error", (error) => log.error({ err: error }, "worker error"));
 worker.on("failed", (job, error) => {
   if (!job) return;
   log.debug({ jobId: job.data.jobId, err: error.message }, "attempt ended with an error");
-  void reconcileFailedJob(db, job, error, log).catch((err: unknown) => log.error({ err }, "reconcile failed job"));
+  void reconcileFailedJob(db, job, error, log, announceFinalStatus).catch((err: unknown) =>
+    log.error({ err }, "reconcile failed job"),
+  );
 });
 
 // Cancel requests from the admin console.
@@ -184,10 +213,11 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, env.WORKER_SHUTDOWN_TIMEOUT_MS + HANDBACK_GRACE_MS).unref();
   try {
-    await worker.close();
+    await Promise.all([worker.close(), webhookWorker.close()]);
   } finally {
     clearTimeout(deadline);
   }
+  await webhookQueue.close().catch(() => {});
   await subscriber.quit().catch(() => {});
   health?.close();
   await db.$disconnect();
@@ -232,11 +262,16 @@ function startHealthServer(port: number, host: string): Server | undefined {
 }
 
 void worker.run();
+void webhookWorker.run();
 await worker.waitUntilReady();
 log.info(
   {
     concurrency: env.WORKER_CONCURRENCY,
     transcriber: transcriber.name,
+    // What the app must agree with (TRANSCRIBER/OPENAI_MODEL in its env): lib/asr/capabilities.
+    model: transcriber.capabilities.model,
+    languages: transcriber.capabilities.languages.length,
+    wordTiming: transcriber.capabilities.wordTiming,
     queue: CAPTION_QUEUE,
     prefix: env.QUEUE_PREFIX,
   },

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { PrismaClient } from "../lib/db";
+import type { Prisma, PrismaClient } from "../lib/db";
 
 // Phases inside `processing` and their share of the progress bar (docs/job-lifecycle.md).
 export const PHASE_SPANS = {
@@ -58,6 +58,19 @@ export class JobRun {
     });
     this.log.info({ phase, durationMs }, "stage completed");
     return result;
+  }
+
+  /**
+   * Records a stage this attempt does not need to run (its result was checkpointed by an earlier one):
+   * a `stage_skipped` timeline event, and progress moves past the stage's share.
+   */
+  async skip(phase: Phase, message: string, data?: Prisma.InputJsonObject): Promise<void> {
+    this.signal.throwIfAborted();
+    await this.write({ phase, progress: Math.max(this.progress, PHASE_SPANS[phase][1]) }, true);
+    await this.db.jobEvent.create({
+      data: { jobId: this.jobId, attempt: this.attempt, stage: phase, type: "stage_skipped", message, data },
+    });
+    this.log.info({ phase }, "stage skipped");
   }
 
   private report(phase: Phase, fraction: number): void {

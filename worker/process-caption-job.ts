@@ -3,20 +3,28 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
+import type { StoredTranscriber } from "../lib/asr/capabilities";
+import { resolveCaptionStyle } from "../lib/captions/caption-style";
+import { DEFAULT_CAPTION_PROFILE, profileRules } from "../lib/captions/profiles";
+import { readabilityReport } from "../lib/captions/readability";
 import type { PrismaClient } from "../lib/db";
 import { JobError } from "../lib/error-codes";
 import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
+import { pendingCaptionEdit, recordRenderedVersion } from "../lib/jobs/caption-versions";
 import { canceledState } from "../lib/jobs/job-states";
+import { loadTranscriptCheckpoint, saveTranscriptCheckpoint } from "../lib/jobs/transcript-checkpoint";
 import type { Storage } from "../lib/storage";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { createJobDir } from "./job-dirs";
 import { JobRun } from "./job-run";
+import { chooseAudioTrack } from "./stages/audio-track";
 import { downloadInput } from "./stages/download";
 import { extractAudio } from "./stages/extract-audio";
 import { probeMedia } from "./stages/probe";
 import { renderVideo } from "./stages/render";
 import { uploadOutputs } from "./stages/upload-outputs";
-import { writeCaptions } from "./stages/write-captions";
+import { writeCaptions, writeCueFiles } from "./stages/write-captions";
+import { refuseUnsupportedLanguage } from "./transcribe";
 import type { Transcriber, Transcript } from "./transcribe/types";
 
 export interface WorkerDeps {
@@ -25,6 +33,13 @@ export interface WorkerDeps {
   transcriber: Transcriber;
   log: Logger;
   settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
+  /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
+  onFinalStatus?: (jobId: string) => Promise<void>;
+  /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
+  recordMediaUsage?: (
+    submitter: { apiKeyId: string | null; submitterIpHash: string | null },
+    durationSec: number,
+  ) => Promise<void>;
   /** Observes outcomes (metrics). */
   onOutcome?: (outcome: {
     status: "completed" | "failed" | "retrying" | "canceled" | "requeued";
@@ -95,6 +110,7 @@ export async function processCaptionJob(
   try {
     const dir = await createJobDir(deps.settings.tmpDir ?? tmpdir());
     workDir = dir;
+    refuseUnsupportedLanguage(deps.transcriber.capabilities, options.language);
     const input = await run.stage("downloading", (report) =>
       downloadInput(deps.storage, {
         key: row.inputKey,
@@ -113,41 +129,86 @@ export async function processCaptionJob(
       data: { durationSec: media.durationSec },
     });
 
+    // A transcript saved by an earlier attempt is reused: recognition is paid for once per job. Edited
+    // captions (PUT …/captions) are rendered as they are, from the same checkpoint.
+    const checkpoint = await loadTranscriptCheckpoint(deps.db, jobId);
+    const edit = await pendingCaptionEdit(deps.db, jobId, row.captionVersion);
     let transcript: Transcript;
-    if (media.hasAudio) {
-      const wav = await run.stage("extracting_audio", (report) =>
-        extractAudio({ file: input, workDir: dir, durationSec: media.durationSec, signal, report }),
-      );
-      transcript = await run.stage("transcribing", (report) =>
-        deps.transcriber.transcribe({
-          wavPath: wav,
-          durationSec: media.durationSec,
-          workDir: dir,
-          language: options.language,
-          signal,
-          onProgress: report,
-        }),
-      );
+    let audioTrack: number | null;
+    if (checkpoint) {
+      ({ transcript, audioTrack } = checkpoint);
+      const message = edit
+        ? `Rendering edited captions (version ${edit.version}): no recognition.`
+        : `Reusing the transcript of attempt ${checkpoint.attempt} (${transcript.backend}).`;
+      await run.skip("extracting_audio", message, { fromAttempt: checkpoint.attempt });
+      await run.skip("transcribing", message, { fromAttempt: checkpoint.attempt, backend: transcript.backend });
     } else {
-      transcript = { backend: deps.transcriber.name, language: null, words: [], segments: [], empty: true };
-      await deps.db.jobEvent.create({
-        data: {
-          jobId,
-          attempt,
-          stage: "extracting_audio",
-          type: "note",
-          message: "The video has no audio track: captions will be empty.",
-        },
-      });
+      const choice = await chooseAudioTrack({ file: input, media, requested: options.audioTrack, signal });
+      audioTrack = choice?.index ?? null;
+      if (choice) {
+        const wav = await run.stage("extracting_audio", async (report) => {
+          await deps.db.jobEvent.create({
+            data: {
+              jobId,
+              attempt,
+              stage: "extracting_audio",
+              type: "note",
+              message: choice.summary,
+              data: { audioTrack: choice.index, reason: choice.reason, measured: choice.measured.map(levelForJson) },
+            },
+          });
+          return extractAudio({
+            file: input,
+            demuxer: media.demuxer,
+            track: choice.index,
+            workDir: dir,
+            durationSec: media.durationSec,
+            signal,
+            report,
+          });
+        });
+        transcript = await run.stage("transcribing", (report) =>
+          deps.transcriber.transcribe({
+            wavPath: wav,
+            durationSec: media.durationSec,
+            workDir: dir,
+            language: options.language,
+            signal,
+            onProgress: report,
+          }),
+        );
+      } else {
+        const { backend, model, punctuation, wordTiming } = deps.transcriber.capabilities;
+        transcript = { backend, model, language: null, words: [], segments: [], empty: true, punctuation, wordTiming };
+        await deps.db.jobEvent.create({
+          data: {
+            jobId,
+            attempt,
+            stage: "extracting_audio",
+            type: "note",
+            message: "The video has no audio track: captions will be empty.",
+          },
+        });
+      }
+      await saveTranscriptCheckpoint(deps.db, jobId, { transcript, audioTrack, attempt });
     }
 
-    const captions = await run.stage("building_captions", () => writeCaptions(transcript, dir));
+    const profile = options.profile ?? DEFAULT_CAPTION_PROFILE;
+    const style = resolveCaptionStyle(options.style);
+    const look = { style, frame: { width: media.width ?? 640, height: media.height ?? 360 } };
+    const rules = { ...profileRules(profile), maxLines: style.maxLines };
+    const captions = await run.stage("building_captions", () =>
+      edit ? writeCueFiles(edit.cues, dir, look) : writeCaptions(transcript, dir, rules, look),
+    );
+    const readability = readabilityReport(captions.cues, profile);
     const output = path.join(dir, "output.mp4");
     const mode = await run.stage("rendering", (report) =>
       renderVideo({
         file: input,
         media,
+        audioTrack,
         srtFile: captions.cues.length > 0 ? captions.srt : null,
+        assFile: captions.cues.length > 0 ? captions.ass : null,
         burnIn: options.burnIn,
         output,
         preset: deps.settings.preset,
@@ -166,6 +227,11 @@ export async function processCaptionJob(
     );
     await run.flush();
     signal.throwIfAborted();
+    await recordRenderedVersion(deps.db, jobId, row.captionVersion, {
+      cues: captions.cues,
+      outputs: keys,
+      readability,
+    });
 
     const processingMs = Math.round(performance.now() - began);
     const noSpeech = captions.cues.length === 0;
@@ -180,8 +246,10 @@ export async function processCaptionJob(
         outputVttKey: keys.vtt,
         durationSec: media.durationSec,
         detectedLanguage: transcript.language,
+        transcriber: transcriberRecord(transcript),
         noSpeech,
         cueCount: captions.cues.length,
+        readability: { ...readability },
         processingMs,
         finishedAt: new Date(),
       },
@@ -195,11 +263,23 @@ export async function processCaptionJob(
         durationMs: processingMs,
         message: noSpeech
           ? "Completed: no speech was found, captions are empty."
-          : `Completed: ${captions.cues.length} captions (${mode}).`,
-        data: { backend: transcript.backend, mode, media: { ...media }, timings: run.timings.map((t) => ({ ...t })) },
+          : `Completed: ${captions.cues.length} captions (${mode})${row.captionVersion > 1 ? `, version ${row.captionVersion}` : ""}.`,
+        data: {
+          ...transcriberRecord(transcript),
+          ...(transcript.alignment ? { alignment: transcript.alignment } : {}),
+          mode,
+          audioTrack,
+          media: JSON.parse(JSON.stringify(media)),
+          timings: run.timings.map((t) => ({ ...t })),
+        },
       },
     });
     log.info({ processingMs, cues: captions.cues.length, mode }, "job completed");
+    await deps.onFinalStatus?.(jobId);
+    // The quota is a limit on future submissions: a count that cannot be written is logged, never a failure.
+    await deps.recordMediaUsage?.(row, media.durationSec).catch((error: unknown) => {
+      log.warn({ err: (error as Error).message }, "media minutes not counted against the quota");
+    });
     deps.onOutcome?.({ status: "completed", timings: run.timings });
     return { outputVideoKey: keys.video };
   } catch (error) {
@@ -209,6 +289,17 @@ export async function processCaptionJob(
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** What the job row keeps about the recogniser (the public result shows it). */
+function transcriberRecord(transcript: Transcript): StoredTranscriber {
+  const { backend, model, punctuation, wordTiming } = transcript;
+  return { backend, model, punctuation, wordTiming };
+}
+
+// JSON has no -Infinity: digital silence is written as null dB.
+function levelForJson(level: { index: number; maxVolumeDb: number }) {
+  return { index: level.index, maxVolumeDb: Number.isFinite(level.maxVolumeDb) ? level.maxVolumeDb : null };
 }
 
 interface FailureContext {
@@ -251,7 +342,7 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
   if (reason instanceof CancelRequested) {
     // The admin action already wrote `canceled`; make sure the row says so and stop retries.
     // Only a row still "processing": if an admin already retried it (queued again), the new run stands.
-    await db.job.updateMany({
+    const canceled = await db.job.updateMany({
       where: { id: ctx.jobId, status: "processing" },
       data: canceledState(),
     });
@@ -265,6 +356,8 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
       },
     });
     ctx.log.info({ phase: ctx.phase }, "job canceled");
+    // Normally the console already wrote `canceled` (and announced it); only a status written here is news.
+    if (canceled.count > 0) await deps.onFinalStatus?.(ctx.jobId);
     deps.onOutcome?.({ status: "canceled", code: "CANCELED" });
     throw new UnrecoverableError("canceled");
   }
@@ -286,7 +379,7 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
   );
 
   if (final) {
-    await db.job.updateMany({
+    const failed = await db.job.updateMany({
       where: { id: ctx.jobId, status: "processing" },
       data: {
         status: "failed",
@@ -307,6 +400,7 @@ async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unkno
         data: detail as object,
       },
     });
+    if (failed.count > 0) await deps.onFinalStatus?.(ctx.jobId);
     deps.onOutcome?.({ status: "failed", code: jobError.code });
     throw new UnrecoverableError(`${jobError.code}: ${jobError.publicMessage}`);
   }

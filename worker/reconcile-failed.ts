@@ -10,7 +10,13 @@ import type { CaptionJobPayload } from "../lib/job-contract";
  * is still queued/processing once BullMQ has given up is one of those: mark it failed so it is never
  * stuck "processing" forever.
  */
-export async function reconcileFailedJob(db: PrismaClient, job: Job<CaptionJobPayload>, error: Error, log: Logger) {
+export async function reconcileFailedJob(
+  db: PrismaClient,
+  job: Job<CaptionJobPayload>,
+  error: Error,
+  log: Logger,
+  onFinalStatus?: (jobId: string) => Promise<void>,
+) {
   if (!(await job.isFailed())) return; // a retry is scheduled: the row says "retrying"
   const jobId = job.data?.jobId;
   if (!jobId) return;
@@ -30,6 +36,7 @@ export async function reconcileFailedJob(db: PrismaClient, job: Job<CaptionJobPa
   await db.jobEvent.create({
     data: { jobId, attempt: job.attemptsMade, type: "failed", message: `INTERNAL: ${error.message}`, data: detail },
   });
+  await onFinalStatus?.(jobId);
   log.error(
     { jobId, err: error.message },
     "BullMQ failed the job outside the processor (e.g. it stalled too often); marked failed",

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AdminNav, type NavLink } from "@/components/admin/admin-nav";
 import { SignOutButton } from "@/components/admin/sign-out-button";
-import { JOB_ADMINS, QUEUE_BOARD_READERS, roleAllows } from "@/lib/auth/roles";
+import { ACCOUNT_ADMINS, API_KEY_ADMINS, JOB_ADMINS, QUEUE_BOARD_READERS, roleAllows } from "@/lib/auth/roles";
 import { currentStaff } from "@/lib/auth/session";
 import "@/components/admin/admin.css";
 
@@ -22,7 +22,14 @@ export default async function AdminLayout({ children }: { children: ReactNode })
     { href: "/admin", label: "Overview" },
     { href: "/admin/jobs", label: "Jobs" },
     ...(roleAllows(QUEUE_BOARD_READERS, user.role) ? [{ href: "/admin/queues", label: "Queues" }] : []),
+    ...(roleAllows(API_KEY_ADMINS, user.role)
+      ? [
+          { href: "/admin/api-keys", label: "API keys" },
+          { href: "/admin/webhooks", label: "Webhooks" },
+        ]
+      : []),
     ...(roleAllows(JOB_ADMINS, user.role) ? [{ href: "/admin/audit", label: "Audit log" }] : []),
+    ...(roleAllows(ACCOUNT_ADMINS, user.role) ? [{ href: "/admin/users", label: "Accounts" }] : []),
   ];
   return (
     <div className="adm">

@@ -44,6 +44,16 @@ export function JobFilterForm({ filter }: { filter: JobFilter }) {
         </select>
       </div>
       <div className="adm-field">
+        <label htmlFor="f-submitter">Submitted by</label>
+        <input
+          id="f-submitter"
+          name="submitter"
+          defaultValue={filter.submitter ?? ""}
+          placeholder="key_…, ip_… or user id"
+          spellCheck={false}
+        />
+      </div>
+      <div className="adm-field">
         <label htmlFor="f-from">Created from (UTC)</label>
         <input id="f-from" name="from" type="date" defaultValue={filter.from ?? ""} />
       </div>

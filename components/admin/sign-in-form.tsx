@@ -9,11 +9,24 @@ const MESSAGES: Record<string, string> = {
   SignInUnavailable: "Signing in is unavailable right now; try again in a moment.",
 };
 
+/**
+ * What to tell the user for next-auth's error code. `SignInThrottled:<seconds>` (lib/auth/auth-options.ts)
+ * says how long the cool-down still lasts (a duration, not a clock time: server and browser may not
+ * share a time zone, and the server renders the message too).
+ */
+export function signInErrorMessage(code: string): string {
+  const throttled = /^SignInThrottled:(\d+)$/.exec(code);
+  if (throttled) {
+    const seconds = Number(throttled[1]);
+    const wait = seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+    return `Too many failed sign-ins. Try again in ${wait}, or ask an admin to unlock the account.`;
+  }
+  return MESSAGES[code] ?? "Signing in failed; try again.";
+}
+
 /** Email + password against next-auth's credentials endpoint; on success, a full load of `callbackPath`. */
 export function SignInForm({ callbackPath, initialError }: { callbackPath: string; initialError?: string }) {
-  const [error, setError] = useState<string | null>(
-    initialError ? (MESSAGES[initialError] ?? "Signing in failed; try again.") : null,
-  );
+  const [error, setError] = useState<string | null>(initialError ? signInErrorMessage(initialError) : null);
   const [pending, setPending] = useState(false);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -32,7 +45,7 @@ export function SignInForm({ callbackPath, initialError }: { callbackPath: strin
         window.location.assign(callbackPath);
         return;
       }
-      setError(MESSAGES[result?.error ?? ""] ?? "Signing in failed; try again.");
+      setError(signInErrorMessage(result?.error ?? ""));
     } catch {
       setError("The server could not be reached; try again.");
     }

@@ -1,14 +1,16 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { ReadabilityTable } from "@/components/captions/readability-table";
 import { languageName } from "@/lib/client/job-labels";
 import type { PublicJob } from "@/lib/client/video-api";
+import { CaptionEditor } from "./caption-editor";
 import styles from "./job.module.css";
 
 type Result = NonNullable<PublicJob["result"]>;
 
 /** The finished video with its caption track, and the three downloads. */
-export function JobResult({ result }: { result: Result }) {
+export function JobResult({ jobId, result }: { jobId: string; result: Result }) {
   const language = result.language ?? "und";
   const trackLabel = result.language ? `${languageName(result.language)} captions` : "Captions";
   const video = useRef<HTMLVideoElement>(null);
@@ -26,6 +28,7 @@ export function JobResult({ result }: { result: Result }) {
       </h2>
       {/* crossOrigin: a caption track from another origin (an S3/R2 bucket) loads only over CORS. */}
       <video
+        id="job-video"
         ref={video}
         className={styles.video}
         controls
@@ -51,11 +54,35 @@ export function JobResult({ result }: { result: Result }) {
           ? "The captions are burned into the picture, so they show in every player. The player's caption track is off; turning it on would show them twice."
           : "The captions are a soft subtitle track, shown by default. Use the player's captions button to hide them."}
       </p>
+      {result.transcriber && (
+        <p className={styles.note} data-testid="job-transcriber">
+          Speech recognised by <strong>{result.transcriber.backend}</strong> (model{" "}
+          <code>{result.transcriber.model}</code>){result.language ? ` in ${languageName(result.language)}` : ""}.
+          {result.transcriber.punctuation === "guessed" && " Full stops and capitals were guessed from pauses."}
+          {result.transcriber.wordTiming === "aligned" &&
+            " The model returns text only; word timings were aligned to the audio here."}
+        </p>
+      )}
       {result.noSpeech && (
         <p className={styles.warning} role="note">
           No speech was found; the captions are empty.
         </p>
       )}
+
+      {result.readability && (
+        <>
+          <h2 id="readability-heading" className={styles.sectionTitle}>
+            Readability
+          </h2>
+          <ReadabilityTable
+            report={result.readability}
+            headingId="readability-heading"
+            className={styles.readability}
+          />
+        </>
+      )}
+
+      <CaptionEditor jobId={jobId} videoId="job-video" />
 
       <h2 className={styles.sectionTitle}>Download</h2>
       <ul className={styles.downloads}>

@@ -107,7 +107,7 @@ export function JobView({ initialJob }: { initialJob: PublicJob }) {
         )}
       </section>
 
-      {job.status === "completed" && job.result && <JobResult result={job.result} />}
+      {job.status === "completed" && job.result && <JobResult jobId={job.id} result={job.result} />}
       {(job.status === "failed" || job.status === "canceled") && (
         <JobFailure jobId={job.id} status={job.status} error={job.error} />
       )}

@@ -3,11 +3,17 @@
 import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { formatBytes } from "@/lib/client/human-units";
-import { languageName, OFFERED_LANGUAGES } from "@/lib/client/job-labels";
+import { languageName } from "@/lib/client/job-labels";
 import { putWithProgress, UploadCanceledError, type UploadHandle } from "@/lib/client/put-with-progress";
 import { rememberJob } from "@/lib/client/recent-jobs";
 import { TransferMeter, type TransferStats } from "@/lib/client/transfer-meter";
-import { ApiRequestError, newIdempotencyKey, requestUpload, startProcessing } from "@/lib/client/video-api";
+import {
+  ApiRequestError,
+  newIdempotencyKey,
+  rememberManageToken,
+  requestUpload,
+  startProcessing,
+} from "@/lib/client/video-api";
 import { checkVideoFile } from "@/lib/client/video-file";
 import { DropZone } from "./drop-zone";
 import styles from "./upload.module.css";
@@ -35,11 +41,24 @@ interface ProcessAttempt {
 /** How often the progress text re-renders: progress events can fire hundreds of times a second. */
 const PROGRESS_RENDER_INTERVAL_MS = 200;
 
-export function UploadForm({ maxBytes }: { maxBytes: number }) {
+/**
+ * `languages`/`detectsLanguage` come from the server's configured recogniser (GET /api/capabilities has the
+ * same): only what it can hear is offered, and "Detect automatically" only when it can detect.
+ */
+export function UploadForm({
+  maxBytes,
+  languages,
+  detectsLanguage,
+}: {
+  maxBytes: number;
+  languages: string[];
+  detectsLanguage: boolean;
+}) {
   const router = useRouter();
   const errorId = useId();
   const [picked, setPicked] = useState<Picked | null>(null);
-  const [language, setLanguage] = useState("auto");
+  const [language, setLanguage] = useState(detectsLanguage ? "auto" : (languages[0] ?? "auto"));
+  const sortedLanguages = [...languages].sort((a, b) => languageName(a).localeCompare(languageName(b)));
   const [burnIn, setBurnIn] = useState(true);
   const [stage, setStage] = useState<Stage>("idle");
   const [stats, setStats] = useState<TransferStats | null>(null);
@@ -90,6 +109,7 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
       const body = JSON.stringify({ key, language, burnIn });
       if (attempt.current?.body !== body) attempt.current = { body, idempotencyKey: newIdempotencyKey() };
       const job = await startProcessing("", key, { language, burnIn }, attempt.current.idempotencyKey);
+      if (job.manageToken) rememberManageToken(job.id, job.manageToken);
       rememberJob({ id: job.id, filename: picked.file.name, at: new Date().toISOString() });
       router.push(`/jobs/${encodeURIComponent(job.id)}`);
     } catch (caught) {
@@ -172,13 +192,18 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
             disabled={busy}
             onChange={(event) => setLanguage(event.currentTarget.value)}
           >
-            <option value="auto">Detect automatically</option>
-            {OFFERED_LANGUAGES.map((code) => (
+            {detectsLanguage && <option value="auto">Detect automatically</option>}
+            {sortedLanguages.map((code) => (
               <option key={code} value={code}>
                 {languageName(code)}
               </option>
             ))}
           </select>
+          {!detectsLanguage && languages.length === 1 && (
+            <p className={styles.radioHint}>
+              This server's speech recogniser knows {languageName(languages[0] ?? "")} only.
+            </p>
+          )}
         </div>
 
         <fieldset className={styles.fieldset} disabled={busy}>

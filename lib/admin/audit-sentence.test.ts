@@ -48,6 +48,9 @@ describe("audit sentences", () => {
       ),
     ).toBe("admin@x.test retried 3 of 4 failed jobs matching “status=failed&code=TIMEOUT” (1 skipped).");
     expect(say("apikey.revoked", { keyId: "k1" }, null)).toBe("admin@x.test: apikey revoked.");
+    expect(say("user.unlock", { email: "ops@x.test", via: "cli", wasLockedForSec: 600 }, null)).toBe(
+      "admin@x.test unlocked sign-in for ops@x.test (10 min of its cool-down left) from the command line.",
+    );
     expect(say("job.note_added", null)).toBe(`admin@x.test: job note added, job ${JOB}.`);
   });
 });

@@ -28,10 +28,12 @@ function count(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
+const PLACES: Record<string, string> = { board: "queue board", cli: "command line" };
+
 /** ", from the queue board" for actions taken outside the console. */
 function via(data: Record<string, unknown>): string {
   const where = text(data.via);
-  return where && where !== "console" ? ` from the ${where === "board" ? "queue board" : where}` : "";
+  return where && where !== "console" ? ` from the ${PLACES[where] ?? where}` : "";
 }
 
 /**
@@ -76,6 +78,12 @@ export function auditSentence(entry: AuditFacts): AuditSentence {
         jobId: null,
         tail: "",
       };
+    }
+    case "user.unlock": {
+      const account = text(data.email) ?? "an account";
+      const locked = count(data.wasLockedForSec);
+      const left = locked ? ` (${Math.ceil(locked / 60)} min of its cool-down left)` : "";
+      return { lead: `${who} unlocked sign-in for ${account}${left}${via(data)}.`, jobId: null, tail: "" };
     }
     default: {
       const what = humanize(entry.action.replace(/\./g, " ").replace(/_/g, " ")).toLowerCase();

@@ -50,6 +50,11 @@ const AUDIT_LABELS: Record<string, string> = {
   "job.retry_refused": "Retry refused (queue unavailable)",
   "job.cancel": "Cancel",
   "job.bulk_retry": "Bulk retry",
+  "user.unlock": "Unlock sign-in",
+  "api_key.create": "API key created",
+  "api_key.revoke": "API key revoked",
+  "api_key.limits": "API key limits changed",
+  "webhook.replay": "Webhook replayed",
 };
 
 /** `job.bulk_retry` → `Bulk retry`; unknown actions (another tool's) still read as words. */

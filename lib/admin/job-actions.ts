@@ -1,5 +1,6 @@
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import type { StaffRole } from "../auth/roles";
 import type { PrismaClient } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
@@ -7,6 +8,7 @@ import { cancelChannel } from "../jobs/cancel-channel";
 import { enqueueCaptionJob, QueueUnavailableError, queueJobId } from "../jobs/enqueue";
 import { canceledState, FRESH_QUEUED_STATE } from "../jobs/job-states";
 import { logger } from "../logger";
+import { emitJobEvent } from "../webhooks/emit";
 import { type JobFilter, jobFilterQuery } from "./job-filters";
 import { failedJobIds } from "./job-list";
 
@@ -16,9 +18,11 @@ import { failedJobIds } from "./job-list";
 export interface Actor {
   id: string;
   email: string;
+  /** Decides what the bulk retry's search may look at (the same as the list the actor sees). */
+  role: StaffRole;
 }
 
-type Services = Pick<AppServices, "db" | "queue" | "redis" | "env">;
+type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue">;
 
 // Audit vocabulary shared with the queue board (lib/jobs/reset-for-retry.ts): `job.<action>`, data.via.
 export const AUDIT = {
@@ -196,6 +200,9 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
     });
   });
 
+  // The console wrote the final status: announce it here (the worker stays quiet about a status it did not write).
+  await emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger }, id);
+
   let workerNotified = true;
   try {
     // A waiting or delayed (between attempts) entry is removed; an active one is locked and stays, and
@@ -227,7 +234,7 @@ export interface BulkRetryResult {
 
 /** Retries the failed jobs matching the list's filter (oldest first, at most BULK_RETRY_LIMIT). */
 export async function retryFailedJobs(services: Services, actor: Actor, filter: JobFilter): Promise<BulkRetryResult> {
-  const { ids, matched } = await failedJobIds(services.db, filter, BULK_RETRY_LIMIT);
+  const { ids, matched } = await failedJobIds(services.db, filter, BULK_RETRY_LIMIT, actor.role);
   let retried = 0;
   let skipped = 0;
   let queueDown = false;

@@ -1,8 +1,12 @@
 import type { AppServices } from "../app-services";
+import { type StoredTranscriber, storedTranscriberSchema } from "../asr/capabilities";
+import { DEFAULT_CAPTION_PROFILE } from "../captions/profiles";
+import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "../video/output-urls";
+import { describeSubmitter, type Submitter } from "./submitter";
 
 export interface TimelineEntry {
   id: string;
@@ -32,6 +36,7 @@ export interface JobDetail {
   startedAt: Date | null;
   finishedAt: Date | null;
   processingMs: number | null;
+  submitter: Submitter;
   /**
    * How long the latest run took: the recorded processing time of a completed job, else from its start to
    * its end (failed and canceled jobs too). null while it has not both started and finished.
@@ -46,14 +51,17 @@ export interface JobDetail {
     contentType: string | null;
     durationSec: number | null;
   };
-  options: { language: string | null; burnIn: boolean };
+  options: { language: string | null; burnIn: boolean; audioTrack: number | null; profile: string };
   result: {
     videoUrl: string;
     srtUrl: string;
     vttUrl: string;
     language: string | null;
+    /** Who heard the speech (null for jobs finished before it was recorded). */
+    transcriber: StoredTranscriber | null;
     cueCount: number | null;
     noSpeech: boolean;
+    readability: ReadabilityReport | null;
   } | null;
   error: {
     code: string;
@@ -84,11 +92,18 @@ export async function getJobDetail(
     include: {
       events: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       audits: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      apiKey: { select: { name: true } },
+      submittedByUser: { select: { email: true } },
     },
   });
   if (!job) return null;
 
-  const jobOptions = (job.options ?? {}) as { language?: string; burnIn?: boolean };
+  const jobOptions = (job.options ?? {}) as {
+    language?: string;
+    burnIn?: boolean;
+    audioTrack?: number;
+    profile?: string;
+  };
   let result: JobDetail["result"] = null;
   const urls = await outputDownloadUrls(services.storage, job, {
     baseUrl: options.baseUrl,
@@ -98,8 +113,10 @@ export async function getJobDetail(
     result = {
       ...urls,
       language: job.detectedLanguage,
+      transcriber: storedTranscriberSchema.safeParse(job.transcriber).data ?? null,
       cueCount: job.cueCount,
       noSpeech: job.noSpeech,
+      readability: (job.readability as ReadabilityReport | null) ?? null,
     };
   }
 
@@ -125,6 +142,13 @@ export async function getJobDetail(
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     processingMs: job.processingMs,
+    submitter: describeSubmitter({
+      apiKeyId: job.apiKeyId,
+      apiKeyName: job.apiKey?.name ?? null,
+      submittedByUserId: job.submittedByUserId,
+      submitterEmail: job.submittedByUser?.email ?? null,
+      submitterIpHash: job.submitterIpHash,
+    }),
     input: {
       key: job.inputKey,
       filename: job.originalFilename,
@@ -132,7 +156,12 @@ export async function getJobDetail(
       contentType: job.contentType,
       durationSec: job.durationSec ?? probedDuration(job.errorDetail),
     },
-    options: { language: jobOptions.language ?? null, burnIn: jobOptions.burnIn !== false },
+    options: {
+      language: jobOptions.language ?? null,
+      burnIn: jobOptions.burnIn !== false,
+      audioTrack: jobOptions.audioTrack ?? null,
+      profile: jobOptions.profile ?? DEFAULT_CAPTION_PROFILE,
+    },
     result,
     error: job.errorCode
       ? {

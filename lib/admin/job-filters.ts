@@ -24,8 +24,13 @@ export interface JobFilter {
   from?: string;
   /** YYYY-MM-DD (UTC), inclusive. */
   to?: string;
-  /** Matches the job id, the filename, the error message or the error detail (case-insensitive). */
+  /**
+   * Matches the job id, the filename, the error code or message, and the error detail for roles that
+   * may read it (case-insensitive).
+   */
   q?: string;
+  /** Who submitted: an API key id (`key_…`), an anonymous IP hash (`ip_…`) or a console user's id. */
+  submitter?: string;
   sort: JobSort;
   dir: "asc" | "desc";
   page: number;
@@ -49,6 +54,10 @@ const fieldSchemas = {
   from: day,
   to: day,
   q: z.string().trim().min(1).max(200),
+  submitter: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/),
   sort: z.enum(Object.keys(JOB_SORTS) as [JobSort, ...JobSort[]]),
   dir: z.enum(["asc", "desc"]),
   page: z.coerce.number().int().min(1).max(100_000),
@@ -84,7 +93,7 @@ export function parseJobFilter(query: Query): JobFilter {
 export function jobFilterQuery(filter: JobFilter, overrides: Partial<JobFilter> = {}): string {
   const merged: JobFilter = { ...filter, ...overrides };
   const params = new URLSearchParams();
-  for (const name of ["status", "code", "from", "to", "q"] as const) {
+  for (const name of ["status", "code", "from", "to", "q", "submitter"] as const) {
     const value = merged[name];
     if (value) params.set(name, value);
   }
@@ -97,5 +106,5 @@ export function jobFilterQuery(filter: JobFilter, overrides: Partial<JobFilter> 
 
 /** true when any filter narrows the list (sorting and paging do not). */
 export function isFiltered(filter: JobFilter): boolean {
-  return Boolean(filter.status || filter.code || filter.from || filter.to || filter.q);
+  return Boolean(filter.status || filter.code || filter.from || filter.to || filter.q || filter.submitter);
 }

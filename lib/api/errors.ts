@@ -1,4 +1,4 @@
-import { ZodError } from "zod";
+import { ZodError, z } from "zod";
 import { databaseUnavailableReason } from "../db-errors";
 import { EnvError } from "../env/parse-env";
 import { newRequestId } from "../ids";
@@ -9,6 +9,7 @@ import { logger } from "../logger";
 export const API_ERRORS = {
   INVALID_JSON: 400,
   VALIDATION_ERROR: 400,
+  LANGUAGE_UNSUPPORTED: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UPLOAD_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
@@ -16,6 +17,10 @@ export const API_ERRORS = {
   INVALID_SIGNATURE: 403,
   URL_EXPIRED: 403,
   UNAUTHORIZED: 401,
+  INVALID_API_KEY: 401,
+  API_KEY_REQUIRED: 401,
+  SUBMISSIONS_DISABLED: 403,
+  INSUFFICIENT_SCOPE: 403,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   INPUT_NOT_FOUND: 404,
@@ -23,6 +28,7 @@ export const API_ERRORS = {
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
   INVALID_STATE: 409,
+  RATE_LIMITED: 429,
   QUEUE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
@@ -37,6 +43,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that belong to the error (e.g. Retry-After on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -44,8 +52,14 @@ export class ApiError extends Error {
   }
 }
 
-export function errorResponse(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
-  return Response.json({ error: { code, message, ...extra } }, { status });
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  return Response.json({ error: { code, message, ...extra } }, { status, headers });
 }
 
 /**
@@ -53,7 +67,9 @@ export function errorResponse(status: number, code: string, message: string, ext
  * (like a Redis outage), not a bug; other unknown errors become a 500 with a request id, details only in the log.
  */
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message, error.extra);
+  if (error instanceof ApiError) {
+    return errorResponse(error.status, error.code, error.message, error.extra, error.headers);
+  }
   const databaseDown = databaseUnavailableReason(error);
   if (databaseDown) {
     logger.warn({ reason: databaseDown }, "database unavailable");
@@ -107,6 +123,19 @@ export async function readJson(request: Request, limit = JSON_BODY_LIMIT_BYTES):
     throw new ApiError("INVALID_JSON", "The request body is not valid JSON.");
   }
 }
+
+/** The body of every public error (the OpenAPI document's `Error`). Some codes add fields (issues, limit, …). */
+export const apiErrorBodySchema = z
+  .object({
+    error: z
+      .object({
+        code: z.enum(Object.keys(API_ERRORS) as [ApiErrorCode, ...ApiErrorCode[]]),
+        message: z.string(),
+      })
+      .catchall(z.unknown()),
+  })
+  .strict()
+  .meta({ id: "Error" });
 
 /** The body's bytes, or null as soon as there are more than `limit` of them (the rest is never read). */
 async function readAtMost(request: Request, limit: number): Promise<Uint8Array | null> {

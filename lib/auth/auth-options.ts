@@ -1,14 +1,20 @@
 import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import { clientIp } from "../api/client-ip";
+import { appServices } from "../app-services";
 import { db } from "../db";
 import { appEnv } from "../env/app-env";
 import { logger } from "../logger";
+import { whenReady } from "../redis";
+import { TIMEOUTS } from "../timeouts";
 import { isStaffRole, type StaffRole } from "./roles";
-import { checkCredentials } from "./users";
+import { SignInThrottled } from "./sign-in-throttle";
+import { appSignInThrottle } from "./staff-accounts";
+import { checkCredentials, endSessions } from "./users";
 
 declare module "next-auth" {
   interface Session {
-    user: { id: string; email: string; name: string | null; role: StaffRole };
+    user: { id: string; email: string; name: string | null; role: StaffRole; sessionVersion: number };
   }
 }
 
@@ -16,11 +22,15 @@ declare module "next-auth/jwt" {
   interface JWT {
     /** A string, not StaffRole: a decoded token is outside data, checked with isStaffRole where it is used. */
     role?: string;
+    /** The user's sessionVersion at sign-in; the server refuses the token once the row's version moved on. */
+    sessionVersion?: number;
   }
 }
 
 /** The error code the sign-in form gets when the check itself failed (e.g. the database is down). */
 export const SIGN_IN_UNAVAILABLE = "SignInUnavailable";
+/** The error code (`SignInThrottled:<seconds>`) the sign-in form gets during a cool-down. */
+export const SIGN_IN_THROTTLED = "SignInThrottled";
 
 /** Staff sessions last a working day; after that, sign in again. */
 const SESSION_MAX_AGE_SEC = 12 * 3600;
@@ -48,22 +58,36 @@ export function authOptions(): AuthOptions {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
         },
-        async authorize(credentials) {
+        async authorize(credentials, req) {
           const email = credentials?.email ?? "";
           const password = credentials?.password ?? "";
           if (!email || !password) return null;
+          const services = appServices();
+          const { redis } = services;
+          const throttle = appSignInThrottle(services);
+          const address = clientIp(req.headers ?? {}, env.TRUST_PROXY);
           let user: Awaited<ReturnType<typeof checkCredentials>>;
           try {
+            await whenReady(redis, TIMEOUTS.healthCheckMs);
+            await throttle.begin(email, address);
             user = await checkCredentials(db(), email, password);
+            if (user) await throttle.succeeded(email, address);
           } catch (error) {
+            if (error instanceof SignInThrottled) {
+              logger.warn({ email, address, retryAfterSec: error.retryAfterSec }, "sign-in refused: cooling down");
+              // next-auth hands the thrown message to the sign-in form as its error code.
+              throw new Error(`${SIGN_IN_THROTTLED}:${error.retryAfterSec}`);
+            }
             // next-auth would put the thrown message (a Prisma error naming tables) in the redirect URL.
             logger.error({ err: error }, "sign-in check failed");
             throw new Error(SIGN_IN_UNAVAILABLE);
           }
           // The email is logged for both outcomes (who tried), the password never.
-          if (!user) logger.warn({ email }, "sign-in refused");
+          if (!user) logger.warn({ email, address }, "sign-in refused");
           else logger.info({ email, role: user.role }, "signed in");
-          return user ? { id: user.id, email: user.email, name: user.name, role: user.role } : null;
+          return user
+            ? { id: user.id, email: user.email, name: user.name, role: user.role, sessionVersion: user.sessionVersion }
+            : null;
         },
       }),
     ],
@@ -76,6 +100,7 @@ export function authOptions(): AuthOptions {
           token.email = user.email;
           token.name = user.name;
           token.role = isStaffRole(role) ? role : undefined;
+          token.sessionVersion = Number((user as { sessionVersion?: unknown }).sessionVersion ?? 0);
         }
         return token;
       },
@@ -86,8 +111,15 @@ export function authOptions(): AuthOptions {
           name: token.name ?? null,
           // The server re-reads the role from the User table (lib/auth/session.ts); this copy is for display.
           role: (isStaffRole(token.role) ? token.role : undefined) as StaffRole,
+          sessionVersion: token.sessionVersion ?? 0,
         };
         return session;
+      },
+    },
+    events: {
+      // Signing out ends the user's sessions everywhere: a copied cookie stops working with the one signed out.
+      async signOut({ token }) {
+        if (token?.sub) await endSessions(db(), token.sub);
       },
     },
   };

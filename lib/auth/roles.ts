@@ -10,8 +10,12 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 export const CONSOLE_READERS: readonly StaffRole[] = STAFF_ROLES;
 /** Who may retry, cancel and bulk-retry jobs, and read the audit log. */
 export const JOB_ADMINS: readonly StaffRole[] = ["admin"];
+/** Who may create, list and revoke API keys (and set their limits). */
+export const API_KEY_ADMINS: readonly StaffRole[] = ["admin"];
 /** Who may see an error's detail (stage, attempt, ffmpeg/ASR stderr tail). */
 export const ERROR_DETAIL_READERS: readonly StaffRole[] = ["admin", "support"];
+/** Who may see the staff accounts and lift a sign-in cool-down. */
+export const ACCOUNT_ADMINS: readonly StaffRole[] = ["admin"];
 /** Who may open the queue board (/admin/queues and the Bull Board server behind it). */
 export const QUEUE_BOARD_READERS: readonly StaffRole[] = ["admin", "ops"];
 

@@ -7,20 +7,21 @@ import { appEnv } from "../env/app-env";
 import { authOptions } from "./auth-options";
 import { roleAllows, type StaffRole } from "./roles";
 import { expectedOrigins, isSameOriginRequest } from "./same-origin";
-import type { StaffUser } from "./users";
+import { findSessionUser, type StaffUser } from "./users";
 
 export type { StaffUser } from "./users";
 
 /**
  * The signed-in staff member, read fresh from the User table: the session only says who it is, the
- * database says what they may do, so a changed role or a deleted account takes effect at the next request
- * rather than when the 12 h session expires. Cached per request (a layout and a page both ask).
+ * database says what they may do, so a changed role, a deleted account, a sign-out or a password change
+ * takes effect at the next request rather than when the 12 h session expires. Cached per request (a
+ * layout and a page both ask).
  */
 export const currentStaff = cache(async (): Promise<StaffUser | null> => {
   const session = await getServerSession(authOptions());
   const id = session?.user?.id;
   if (!id) return null;
-  return db().user.findUnique({ where: { id }, select: { id: true, email: true, name: true, role: true } });
+  return findSessionUser(db(), { userId: id, sessionVersion: session.user.sessionVersion });
 });
 
 /**

@@ -6,7 +6,7 @@
 // most ~20 words, so each word is tried as a cue end against ~20 starts.
 
 import { layoutLines } from "./break-lines";
-import { displayTimes, type SpokenSpan, type TimingLimits, timingLimits } from "./cue-timing";
+import { displayTimes, readingTimeMs, type SpokenSpan, type TimingLimits, timingLimits } from "./cue-timing";
 import { type CaptionInput, collectWords, type TimedWord } from "./input-words";
 import { type Cue, type CueRules, DEFAULT_CUE_RULES } from "./types";
 import { spanLength, tabulateWords, type WordTable } from "./word-table";
@@ -114,6 +114,8 @@ function planRun(search: CueSearch, runFrom: number, runEnd: number): PlannedCue
       if (end - from > 1 && spoken > limits.maxMs) break;
       const layout = layoutLines(table, from, end, lineLimits);
       if (!layout) break;
+      // A cue must be readable within the maximum duration (only tight custom rules ever hit this).
+      if (end - from > 1 && readingTimeMs(spanLength(table, from, end), limits) > limits.maxMs) break;
       const before = best[from - runFrom];
       if (!before) continue;
       const cost =

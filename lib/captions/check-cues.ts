@@ -1,9 +1,9 @@
-// Rule checks for finished cues, split in two on purpose:
-//  - checkCue: layout and display time. The builder always meets these for ordinary speech, so tests
-//    and the console treat any finding as a defect.
-//  - checkReadingSpeed: characters per second. Speech faster than the limit cannot be captioned within
-//    it without dropping or rewording words (which we never do), so a finding here describes the speech
-//    more than the captions: report it, don't fail on it.
+// Rule checks for finished cues, split in two:
+//  - checkCue: layout and display time.
+//  - checkReadingSpeed: characters per second.
+// The builder meets both for any timings (it holds a cue as long as its text needs and lets the next one
+// wait: build-cues.property.test.ts), so a finding on built cues is a defect. Edited or imported cues
+// can break either; the readability report counts each rule apart.
 
 import { displayLength } from "./text-length";
 import { type Cue, type CueRules, DEFAULT_CUE_RULES } from "./types";
@@ -11,16 +11,44 @@ import { type Cue, type CueRules, DEFAULT_CUE_RULES } from "./types";
 // Cue times are millisecond values held in floats: 7.000000000001 s is 7 s, not "too long".
 const EPSILON_SEC = 1e-6;
 
-/** Layout and display-time violations of one cue (lines, on-screen duration, times); [] when it obeys. */
-export function checkCue(cue: Cue, rules: CueRules = DEFAULT_CUE_RULES): string[] {
-  return [...timeViolations(cue, rules), ...lineViolations(cue, rules)];
+/** The rule a finding breaks: the readability report counts findings per rule. */
+export type CueRule =
+  | "timing"
+  | "minDuration"
+  | "maxDuration"
+  | "lineCount"
+  | "lineLength"
+  | "emptyLine"
+  | "readingSpeed";
+
+export interface CueFinding {
+  rule: CueRule;
+  message: string;
 }
 
-/** Reading-speed violation of one cue, if any; kept apart from checkCue because fast speech can force it. */
-export function checkReadingSpeed(cue: Cue, rules: CueRules = DEFAULT_CUE_RULES): string[] {
+/** Every rule one cue breaks, as structured findings (layout, display time and reading speed). */
+export function cueFindings(cue: Cue, rules: CueRules = DEFAULT_CUE_RULES): CueFinding[] {
+  const findings = [...timeViolations(cue, rules), ...lineViolations(cue, rules)];
   const cps = cueCps(cue);
-  if (cps <= rules.maxCharsPerSecond + EPSILON_SEC) return [];
-  return [`reading speed ${cps.toFixed(1)} chars/s is above ${rules.maxCharsPerSecond}`];
+  if (findings.every((f) => f.rule !== "timing") && cps > rules.maxCharsPerSecond + EPSILON_SEC) {
+    findings.push({
+      rule: "readingSpeed",
+      message: `reading speed ${cps.toFixed(1)} chars/s is above ${rules.maxCharsPerSecond}`,
+    });
+  }
+  return findings;
+}
+
+/** Layout and display-time violations of one cue (lines, on-screen duration, times); [] when it obeys. */
+export function checkCue(cue: Cue, rules: CueRules = DEFAULT_CUE_RULES): string[] {
+  return [...timeViolations(cue, rules), ...lineViolations(cue, rules)].map((f) => f.message);
+}
+
+/** Reading-speed violation of one cue, if any. */
+export function checkReadingSpeed(cue: Cue, rules: CueRules = DEFAULT_CUE_RULES): string[] {
+  return cueFindings(cue, rules)
+    .filter((f) => f.rule === "readingSpeed")
+    .map((f) => f.message);
 }
 
 /** Overlaps between consecutive cues; [] when every cue starts after the previous one ends. */
@@ -48,33 +76,35 @@ export function cueCps(cue: Cue): number {
   return duration > 0 ? cueCharCount(cue) / duration : Number.POSITIVE_INFINITY;
 }
 
-function timeViolations(cue: Cue, rules: CueRules): string[] {
-  if (!Number.isFinite(cue.start) || !Number.isFinite(cue.end)) {
-    return ["start and end must be finite numbers"];
-  }
-  if (cue.start < 0) return [`starts before 0 (${seconds(cue.start)})`];
+function timeViolations(cue: Cue, rules: CueRules): CueFinding[] {
+  const timing = (message: string): CueFinding[] => [{ rule: "timing", message }];
+  if (!Number.isFinite(cue.start) || !Number.isFinite(cue.end)) return timing("start and end must be finite numbers");
+  if (cue.start < 0) return timing(`starts before 0 (${seconds(cue.start)})`);
   const duration = cue.end - cue.start;
-  if (duration <= 0) return [`ends at ${seconds(cue.end)}, not after its start ${seconds(cue.start)}`];
+  if (duration <= 0) return timing(`ends at ${seconds(cue.end)}, not after its start ${seconds(cue.start)}`);
   if (duration < rules.minDurationSec - EPSILON_SEC) {
-    return [`on screen ${seconds(duration)}, less than the minimum ${seconds(rules.minDurationSec)}`];
+    const message = `on screen ${seconds(duration)}, less than the minimum ${seconds(rules.minDurationSec)}`;
+    return [{ rule: "minDuration", message }];
   }
   if (duration > rules.maxDurationSec + EPSILON_SEC) {
-    return [`on screen ${seconds(duration)}, more than the maximum ${seconds(rules.maxDurationSec)}`];
+    const message = `on screen ${seconds(duration)}, more than the maximum ${seconds(rules.maxDurationSec)}`;
+    return [{ rule: "maxDuration", message }];
   }
   return [];
 }
 
-function lineViolations(cue: Cue, rules: CueRules): string[] {
-  const problems: string[] = [];
-  if (cue.lines.length === 0) problems.push("has no lines");
+function lineViolations(cue: Cue, rules: CueRules): CueFinding[] {
+  const problems: CueFinding[] = [];
+  if (cue.lines.length === 0) problems.push({ rule: "emptyLine", message: "has no lines" });
   if (cue.lines.length > rules.maxLines) {
-    problems.push(`has ${cue.lines.length} lines, more than ${rules.maxLines}`);
+    problems.push({ rule: "lineCount", message: `has ${cue.lines.length} lines, more than ${rules.maxLines}` });
   }
   cue.lines.forEach((line, i) => {
     const length = displayLength(line);
-    if (line.trim() === "") problems.push(`line ${i + 1} is empty`);
+    if (line.trim() === "") problems.push({ rule: "emptyLine", message: `line ${i + 1} is empty` });
     if (length > rules.maxCharsPerLine) {
-      problems.push(`line ${i + 1} has ${length} characters, more than ${rules.maxCharsPerLine}`);
+      const message = `line ${i + 1} has ${length} characters, more than ${rules.maxCharsPerLine}`;
+      problems.push({ rule: "lineLength", message });
     }
   });
   return problems;

@@ -42,12 +42,18 @@ export function timingLimits(rules: CueRules): TimingLimits {
   };
 }
 
-/** On-screen times for consecutive cues, in order and never overlapping. */
+/**
+ * On-screen times for consecutive cues, in order and never overlapping. Every cue gets at least the
+ * time its text needs (the minimum duration, and its characters at the reading speed) and at most the
+ * maximum duration. Where the speech leaves too little time — a burst faster than anyone reads, or
+ * recogniser timings collapsed onto one instant — the next cue waits for this one instead of cutting it
+ * short, and the captions catch up with the speech at the next pause.
+ */
 export function displayTimes(spans: SpokenSpan[], limits: TimingLimits): DisplayTime[] {
   const times: DisplayTime[] = [];
-  let previousEnd = 0;
+  let previousEnd = Number.NEGATIVE_INFINITY;
   spans.forEach((span, i) => {
-    const start = Math.max(span.start, previousEnd);
+    const start = Math.max(span.start, previousEnd + limits.gapMs, 0);
     const nextStart = spans[i + 1]?.start ?? Number.POSITIVE_INFINITY;
     const end = displayEnd(span, start, nextStart, limits);
     times.push({ start, end });
@@ -56,16 +62,21 @@ export function displayTimes(spans: SpokenSpan[], limits: TimingLimits): Display
   return times;
 }
 
+/** On-screen time a cue's text needs: the minimum duration, or its characters at the reading speed. */
+export function readingTimeMs(chars: number, limits: TimingLimits): number {
+  return Math.max(limits.minMs, Math.ceil(chars * limits.msPerChar));
+}
+
 function displayEnd(span: SpokenSpan, start: number, nextStart: number, limits: TimingLimits): number {
-  const readable = Math.max(limits.minMs, Math.ceil(span.chars * limits.msPerChar));
-  // Lingering is capped at the maximum duration; the speech itself is never cut short for it.
-  const latest = Math.max(span.speechEnd, start + limits.maxMs);
-  let end = Math.min(latest, Math.max(span.speechEnd, start + readable));
+  // Never more than the maximum (a cue's reading time fits in it: the planner splits cues that do not).
+  const latest = start + Math.max(limits.maxMs, limits.minMs);
+  const needed = Math.min(latest, start + readingTimeMs(span.chars, limits));
+  // Stay up while the words are spoken, and linger into silence only as long as reading needs.
+  let end = Math.min(latest, Math.max(span.speechEnd, needed));
   const gapEnd = nextStart - limits.gapMs;
+  // A blank shorter than chainMs blinks: close it down to the preferred gap instead.
   if (nextStart - end < limits.chainMs) end = Math.max(end, Math.min(gapEnd, latest));
-  // Keep the gap even if that hides the last few ms of the last word: its end time is a guess anyway.
-  end = Math.min(end, gapEnd);
-  // Give the gap up before the minimum duration; give both up before overlapping the next cue.
-  if (end < start + limits.minMs) end = Math.min(start + limits.minMs, nextStart);
-  return Math.max(end, start + 1);
+  // Keep the gap even if that hides the last few ms of the last word (its end time is a guess anyway),
+  // but never cut into the time the text needs: then the next cue starts later.
+  return Math.max(needed, Math.min(end, gapEnd), start + 1);
 }

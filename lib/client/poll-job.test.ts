@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_BACKOFF, nextDelay, pollJob } from "./poll-job";
 import { ApiRequestError, type PublicJob } from "./video-api";
 
-function job(status: string, phase: string | null, progress: number): PublicJob {
+function job(status: PublicJob["status"], phase: string | null, progress: number): PublicJob {
   return {
     id: "job_AAAAAAAAAAAAAAAAAAAAAA",
     status,
@@ -13,7 +13,7 @@ function job(status: string, phase: string | null, progress: number): PublicJob 
     startedAt: null,
     finishedAt: null,
     error: null,
-    options: { language: null, burnIn: true },
+    options: { language: null, burnIn: true, audioTrack: null, profile: "netflix-en" },
     queue: null,
     result: null,
   };

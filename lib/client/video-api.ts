@@ -1,9 +1,10 @@
+import type { TranscriberCapabilities } from "../asr/capabilities";
 import type { PublicJob } from "../video/job-status";
 
 // The public video API as seen from a client: the browser pages (baseUrl "") and the CLI (an absolute
 // base URL). Plain fetch only, so the same code runs in both.
 
-export type { PublicJob };
+export type { PublicJob, TranscriberCapabilities };
 
 export interface UploadTicket {
   key: string;
@@ -24,6 +25,28 @@ export interface JobRef {
   id: string;
   status: string;
   statusUrl: string;
+  /** Present on the request that created the job only: the submitter's key to edit its captions. */
+  manageToken?: string;
+}
+
+const MANAGE_TOKEN_KEY = (jobId: string) => `captioner:manage-token:${jobId}`;
+
+/** Keeps a job's manage token in this browser (localStorage), so its page can offer editing later. */
+export function rememberManageToken(jobId: string, token: string): void {
+  try {
+    localStorage.setItem(MANAGE_TOKEN_KEY(jobId), token);
+  } catch {
+    // storage disabled (private mode, quota): editing then needs the token from elsewhere
+  }
+}
+
+/** The manage token this browser kept for a job, if any. */
+export function recalledManageToken(jobId: string): string | null {
+  try {
+    return localStorage.getItem(MANAGE_TOKEN_KEY(jobId));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -70,6 +93,72 @@ export function startProcessing(
     headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
     body: JSON.stringify({ key, language: options.language, burnIn: options.burnIn }),
   });
+}
+
+/** What the server's speech recogniser can do: the languages it accepts, detection, timing. */
+export function fetchCapabilities(baseUrl: string, signal?: AbortSignal): Promise<TranscriberCapabilities> {
+  return callApi<TranscriberCapabilities>(`${baseUrl}/api/capabilities`, { cache: "no-store", signal });
+}
+
+/** A cue as GET/PUT /api/video/job/:id/captions carry it: `text` lines joined by "\n". */
+export interface EditableCue {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface JobCaptions {
+  version: number;
+  cues: EditableCue[];
+  versions: { version: number; source: string; createdAt: string; rendered: boolean }[];
+}
+
+export function fetchCaptions(baseUrl: string, id: string, signal?: AbortSignal): Promise<JobCaptions> {
+  return callApi<JobCaptions>(`${baseUrl}/api/video/job/${encodeURIComponent(id)}/captions`, {
+    cache: "no-store",
+    signal,
+  });
+}
+
+/** Problems of each refused cue (index as sent) when a save is refused with VALIDATION_ERROR. */
+export class CaptionRulesError extends ApiRequestError {
+  constructor(
+    message: string,
+    readonly cues: { index: number; problems: string[] }[],
+  ) {
+    super("VALIDATION_ERROR", message, 400);
+  }
+}
+
+/**
+ * Saves edited captions as the next version (the job re-renders them); throws CaptionRulesError per cue.
+ * Without a manage token the request relies on the console's session cookie (admins).
+ */
+export async function saveCaptions(
+  baseUrl: string,
+  id: string,
+  manageToken: string | null,
+  body: { version: number; cues: EditableCue[] },
+): Promise<{ version: number }> {
+  const response = await fetch(`${baseUrl}/api/video/job/${encodeURIComponent(id)}/captions`, {
+    method: "PUT",
+    headers: {
+      "Content-Type": "application/json",
+      ...(manageToken ? { Authorization: `Bearer ${manageToken}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  if (response.ok) return (await response.json()) as { version: number };
+  const text = await response.text();
+  try {
+    const { error } = JSON.parse(text) as {
+      error?: { message?: string; cues?: { index: number; problems: string[] }[] };
+    };
+    if (response.status === 400 && error?.cues) throw new CaptionRulesError(error.message ?? "", error.cues);
+  } catch (error) {
+    if (error instanceof CaptionRulesError) throw error;
+  }
+  throw errorFromBody(response.status, text);
 }
 
 export function fetchJob(baseUrl: string, id: string, signal?: AbortSignal): Promise<PublicJob> {

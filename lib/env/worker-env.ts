@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { TRANSCRIBER_CHOICES } from "../asr/capabilities";
 import { commonEnvShape } from "./common-env";
 import { alwaysCheck, fields, parseEnv } from "./parse-env";
 import { refineStorage, type StorageConfig, storageConfigFrom, storageEnvShape } from "./storage-env";
@@ -14,10 +15,11 @@ export const workerEnvSchema = z
     /** Jobs this process runs at once. Each burn-in render uses ~1–2 cores, so size it to the machine. */
     WORKER_CONCURRENCY: fields.positiveInt.default(4),
     /** auto = openai when OPENAI_API_KEY is set, else whisper when a model is present, else pocketsphinx. */
-    TRANSCRIBER: z.enum(["auto", "openai", "whisper", "pocketsphinx"]).default("auto"),
+    TRANSCRIBER: z.enum(TRANSCRIBER_CHOICES).default("auto"),
     OPENAI_API_KEY: z.string().min(1).optional(),
     /** Any OpenAI-compatible server (e.g. whisper.cpp's whisper-server). */
     OPENAI_BASE_URL: fields.httpUrl.optional(),
+    /** whisper-1 returns word timestamps; text-only models (gpt-transcribe, gpt-4o-*) are timed by the worker. */
     OPENAI_MODEL: z.string().min(1).default("whisper-1"),
     /** Audio above this size is split into chunks (OpenAI's limit is 25 MB). */
     OPENAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(24 * 1024 * 1024),
@@ -42,6 +44,8 @@ export const workerEnvSchema = z
       .default("127.0.0.1"),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
+    /** true lets webhooks target private and loopback addresses (tests, all-private deployments). */
+    WEBHOOK_ALLOW_PRIVATE: fields.bool.default(false),
     /** How often the stuck-job reaper runs (one worker per interval); 0 turns it off. */
     REAPER_INTERVAL_SEC: fields.intBetween(0, 86_400).default(60),
     /** Absolute cap on time in `processing` (MediaConvert's is 48 h). */

@@ -16,12 +16,17 @@ export class QueueUnavailableError extends Error {
  * Puts a caption job on the queue. The BullMQ job id is the job's id plus the run number, so a duplicate
  * add of the same run is a no-op while an admin retry (a new run) gets a fresh queue entry.
  */
-export async function enqueueCaptionJob(queue: Queue<CaptionJobPayload>, jobId: string, run = 0): Promise<void> {
+export async function enqueueCaptionJob(
+  queue: Queue<CaptionJobPayload>,
+  jobId: string,
+  run = 0,
+  kind: RunKind = "retry",
+): Promise<void> {
   try {
     await withTimeout(
       (async () => {
         await queue.waitUntilReady();
-        await queue.add(CAPTION_JOB_NAME, { jobId }, { jobId: queueJobId(jobId, run) });
+        await queue.add(CAPTION_JOB_NAME, { jobId }, { jobId: queueJobId(jobId, run, kind) });
       })(),
       ENQUEUE_TIMEOUT_MS,
       "no answer from Redis",
@@ -31,7 +36,14 @@ export async function enqueueCaptionJob(queue: Queue<CaptionJobPayload>, jobId: 
   }
 }
 
-/** BullMQ ids may not contain ':'; `<jobId>.r<run>` keeps each admin-retry run distinct. */
-export function queueJobId(jobId: string, run: number): string {
-  return run === 0 ? jobId : `${jobId}.r${run}`;
+/** Why a job runs again: an admin retry (run n), or an edit of its captions (version n). */
+export type RunKind = "retry" | "edit";
+
+/**
+ * BullMQ ids may not contain ':'; `<jobId>.r<run>` keeps each admin-retry run distinct, `<jobId>.v<n>`
+ * each re-render of edited captions (version n).
+ */
+export function queueJobId(jobId: string, run: number, kind: RunKind = "retry"): string {
+  if (run === 0) return jobId;
+  return `${jobId}.${kind === "edit" ? "v" : "r"}${run}`;
 }

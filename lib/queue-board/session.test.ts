@@ -6,7 +6,7 @@ import { parseCookieHeader, readStaffSession } from "./session";
 // encode(), i.e. exactly what its sign-in puts in the cookie.
 
 const secret = "session-test-secret-0123456789";
-const claims = { sub: "user_1", email: "ops@captioner.test", name: "Ops", role: "ops" };
+const claims = { sub: "user_1", email: "ops@captioner.test", name: "Ops", role: "ops", sessionVersion: 3 };
 
 async function token(payload: Record<string, unknown> = claims, options: { secret?: string; maxAge?: number } = {}) {
   return encode({ token: payload as never, secret: options.secret ?? secret, maxAge: options.maxAge });
@@ -15,9 +15,15 @@ async function token(payload: Record<string, unknown> = claims, options: { secre
 describe("readStaffSession", () => {
   test("reads the session from the http or the https cookie name", async () => {
     const value = await token();
-    const expected = { userId: "user_1", email: "ops@captioner.test", name: "Ops", role: "ops" };
+    const expected = { userId: "user_1", email: "ops@captioner.test", name: "Ops", role: "ops", sessionVersion: 3 };
     expect(await readStaffSession({ "next-auth.session-token": value }, secret)).toEqual(expected);
     expect(await readStaffSession({ "__Secure-next-auth.session-token": value }, secret)).toEqual(expected);
+  });
+
+  test("reads a token from before session versions as version 0", async () => {
+    const { sessionVersion: _, ...older } = claims;
+    const value = await token(older);
+    expect((await readStaffSession({ "next-auth.session-token": value }, secret))?.sessionVersion).toBe(0);
   });
 
   test("joins a token next-auth split into chunks", async () => {

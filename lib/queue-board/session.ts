@@ -13,6 +13,8 @@ const sessionPayload = z.object({
   email: z.string().min(1),
   name: z.string().nullish(),
   role: z.string().min(1),
+  // Tokens issued before session versions existed carry none: version 0, what every account started at.
+  sessionVersion: z.number().int().nonnegative().default(0),
 });
 
 export interface StaffSession {
@@ -20,6 +22,7 @@ export interface StaffSession {
   email: string;
   name: string | null;
   role: string;
+  sessionVersion: number;
 }
 
 /**
@@ -38,8 +41,8 @@ export async function readStaffSession(
     const token = await getToken({ req: { cookies, headers: {} } as never, secret, cookieName });
     const payload = sessionPayload.safeParse(token);
     if (payload.success) {
-      const { sub, email, name, role } = payload.data;
-      return { userId: sub, email, name: name ?? null, role };
+      const { sub, email, name, role, sessionVersion } = payload.data;
+      return { userId: sub, email, name: name ?? null, role, sessionVersion };
     }
   }
   return null;

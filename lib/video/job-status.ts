@@ -1,35 +1,93 @@
+import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { AppServices } from "../app-services";
+import { storedTranscriberSchema } from "../asr/capabilities";
+import { CAPTION_PROFILE_NAMES, type CaptionProfile, DEFAULT_CAPTION_PROFILE } from "../captions/profiles";
+import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
+import type { Job } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "./output-urls";
-import { type QueuePlace, queuePlace } from "./queue-position";
+import { queuePlace } from "./queue-position";
 
-export interface PublicJob {
-  id: string;
-  status: string;
-  phase: string | null;
-  progress: number;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: { code: string; message: string } | null;
-  /** While queued: the place in line and an estimated wait; null otherwise. */
-  queue: QueuePlace | null;
-  /** What was asked for: the language (null = detect automatically) and burned-in vs soft subtitles. */
-  options: { language: string | null; burnIn: boolean };
-  result: {
-    videoUrl: string;
-    srtUrl: string;
-    vttUrl: string;
-    durationSec: number | null;
-    language: string | null;
-    burnIn: boolean;
-    /** true when no speech was found: the captions are empty on purpose. */
-    noSpeech: boolean;
-  } | null;
-}
+const iso = z.string().describe("ISO 8601 date-time");
+
+/** The readability report (lib/captions/readability.ts), described for clients; the worker computes it. */
+const readabilitySchema = z
+  .object({
+    profile: z.enum(CAPTION_PROFILE_NAMES),
+    rules: z.object({
+      maxCharsPerLine: z.number(),
+      maxLines: z.number(),
+      minDurationSec: z.number(),
+      maxDurationSec: z.number(),
+      maxCharsPerSecond: z.number(),
+    }),
+    cues: z.number().int(),
+    /** Cues breaking each rule (a cue may break several). */
+    violations: z.record(z.string(), z.number().int()),
+    /** Cues that break no rule, 0–1. */
+    compliantShare: z.number(),
+    cps: z.object({ p50: z.number(), p95: z.number(), max: z.number() }),
+    durationSec: z.object({ min: z.number(), p50: z.number(), max: z.number() }),
+    maxLineLength: z.number(),
+  })
+  .meta({ id: "Readability" });
+
+/** The public job: what GET /api/video/job/:id answers (and, without download URLs, what webhooks carry). */
+export const publicJobSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["queued", "processing", "completed", "failed", "canceled"]),
+    phase: z.string().nullable(),
+    progress: z.number().int().min(0).max(100),
+    createdAt: iso,
+    updatedAt: iso,
+    startedAt: iso.nullable(),
+    finishedAt: iso.nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    /** While queued: the place in line and an estimated wait; null otherwise. */
+    queue: z
+      .object({
+        /** 1 = next to start. */
+        position: z.number().int().min(1),
+        /** Seconds until a worker should take it; null when there is no basis for an estimate. */
+        estimatedStartSec: z.number().nullable(),
+      })
+      .nullable(),
+    /**
+     * What was asked for: the language (null = detect automatically), burned-in vs soft subtitles, the audio
+     * track (null = chosen by the worker: the default track, else the first with sound) and caption profile.
+     */
+    options: z.object({
+      language: z.string().nullable(),
+      burnIn: z.boolean(),
+      audioTrack: z.number().int().nullable(),
+      profile: z.enum(CAPTION_PROFILE_NAMES),
+    }),
+    result: z
+      .object({
+        videoUrl: z.string(),
+        srtUrl: z.string(),
+        vttUrl: z.string(),
+        durationSec: z.number().nullable(),
+        /** The spoken language: detected, or the one the job asked for. */
+        language: z.string().nullable(),
+        /** Who heard the speech; null for jobs finished before this was recorded. */
+        transcriber: storedTranscriberSchema.nullable(),
+        burnIn: z.boolean(),
+        /** true when no speech was found: the captions are empty on purpose. */
+        noSpeech: z.boolean(),
+        /** How the captions measure against the job's caption profile; null for jobs finished before reports. */
+        readability: readabilitySchema.nullable(),
+        /** The caption version shown: 1 as recognised, 2, 3… after edits (GET …/captions lists them all). */
+        version: z.number().int().min(1),
+      })
+      .nullable(),
+  })
+  .meta({ id: "Job" });
+
+export type PublicJob = z.infer<typeof publicJobSchema>;
 
 /**
  * The public view of a job: status, progress, the public error message and short-lived download URLs.
@@ -44,15 +102,22 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const options = job.options as { language?: string; burnIn?: boolean };
-  const result: PublicJob["result"] = urls && {
-    ...urls,
-    durationSec: job.durationSec,
-    language: job.detectedLanguage,
-    burnIn: options.burnIn !== false,
-    noSpeech: job.noSpeech,
+  const fields = publicJobFields(job);
+  return {
+    ...fields,
+    queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
+    result: urls && fields.result && { ...urls, ...fields.result },
   };
+}
 
+/**
+ * The public job without download URLs (a webhook body: signed URLs would expire before a late retry
+ * arrives; clients fetch fresh ones from GET /api/video/job/:id). `result` is null until completed.
+ */
+export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
+  result: Omit<NonNullable<PublicJob["result"]>, "videoUrl" | "srtUrl" | "vttUrl"> | null;
+} {
+  const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number; profile?: CaptionProfile };
   return {
     id: job.id,
     status: job.status,
@@ -63,9 +128,26 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
-    options: { language: options.language ?? null, burnIn: options.burnIn !== false },
-    queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
-    result,
+    options: {
+      language: options.language ?? null,
+      burnIn: options.burnIn !== false,
+      audioTrack: options.audioTrack ?? null,
+      profile: options.profile ?? DEFAULT_CAPTION_PROFILE,
+    },
+    // Webhooks announce final statuses: a place in line only matters to GET /api/video/job/:id.
+    queue: null,
+    result:
+      job.status === "completed"
+        ? {
+            durationSec: job.durationSec,
+            language: job.detectedLanguage,
+            transcriber: storedTranscriberSchema.safeParse(job.transcriber).data ?? null,
+            burnIn: options.burnIn !== false,
+            noSpeech: job.noSpeech,
+            readability: (job.readability as ReadabilityReport | null) ?? null,
+            version: job.captionVersion,
+          }
+        : null,
   };
 }
 

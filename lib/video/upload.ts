@@ -11,13 +11,29 @@ export const uploadRequestSchema = z
   })
   .strict();
 
+/** The answer of POST /api/video/upload: where and how to PUT the file. */
+export const uploadTicketSchema = z
+  .object({
+    key: z.string().describe("Pass it to POST /api/video/process."),
+    uploadUrl: z.string(),
+    method: z.literal("PUT"),
+    headers: z.record(z.string(), z.string()).describe("Send exactly these headers with the PUT."),
+    expiresAt: z.string().describe("ISO 8601 date-time"),
+    maxBytes: z.number().int(),
+  })
+  .meta({ id: "UploadTicket" });
+
 /** Video types ffmpeg reads that browsers label; anything else is refused before a byte is sent. */
 export function isVideoContentType(contentType: string): boolean {
   return /^video\/[a-z0-9.+-]+$/.test(contentType) || contentType === "application/mp4";
 }
 
 /** Validates an upload request and hands out a signed, expiring, size-bound PUT URL. */
-export async function createUpload(services: AppServices, body: unknown, origin: string) {
+export async function createUpload(
+  services: AppServices,
+  body: unknown,
+  origin: string,
+): Promise<z.infer<typeof uploadTicketSchema>> {
   const input = uploadRequestSchema.parse(body);
   if (!isVideoContentType(input.contentType)) {
     throw new ApiError("UNSUPPORTED_MEDIA_TYPE", `Only video files can be captioned (got "${input.contentType}").`);

@@ -9,7 +9,7 @@ export const DEFAULT_ADMIN_EMAIL = "admin@localhost";
  * - ADMIN_EMAIL + ADMIN_PASSWORD: that user exists with role admin and that password (created or updated).
  * - ADMIN_EMAIL alone: that user is made an admin; if new, it gets a generated password, printed once.
  * - neither, and no user at all: `admin@localhost` with a generated password, printed once.
- * The password is printed only when it was just generated; it is stored only as a bcrypt hash.
+ * The password is printed only when it was just generated; it is stored only as an argon2 hash.
  */
 export async function ensureFirstAdmin(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
   const email = env.ADMIN_EMAIL?.trim() || undefined;

@@ -49,6 +49,8 @@ const PAGES: { name: string; path: () => string; allowed: readonly Who[] }[] = [
   { name: "/admin/jobs", path: () => "/admin/jobs?status=failed&sort=updated", allowed: STAFF },
   { name: "/admin/jobs/[id]", path: () => `/admin/jobs/${failedJob}`, allowed: STAFF },
   { name: "/admin/audit", path: () => "/admin/audit", allowed: ["admin"] },
+  { name: "/admin/api-keys", path: () => "/admin/api-keys", allowed: ["admin"] },
+  { name: "/admin/webhooks", path: () => "/admin/webhooks", allowed: ["admin"] },
 ];
 
 const PAGE_CASES = PAGES.flatMap((page) =>

@@ -160,6 +160,9 @@ describe("admin console in a browser", () => {
     expect(vtt).toMatch(/^WEBVTT/);
     expect(vtt.toLowerCase()).toContain("report");
     await expect(page.getByRole("link", { name: "Download MP4" }).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(/^Recognised by /).textContent()).resolves.toBe(
+      "Recognised by pocketsphinx (en-us) · punctuation guessed from pauses.",
+    );
     // The timeline keeps the old error; the audit trail names who retried.
     await expect(page.locator('tr[data-event="failed"]').textContent()).resolves.toContain("TOO_LONG");
     await expect(page.getByRole("region", { name: "Admin actions" }).textContent()).resolves.toContain(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseJobFilter } from "../../lib/admin/job-filters";
 import { failedJobIds, listJobs } from "../../lib/admin/job-list";
 import { getOverview } from "../../lib/admin/overview";
+import type { StaffRole } from "../../lib/auth/roles";
 import { createPrisma, type PrismaClient } from "../../lib/db";
 import { newJobId } from "../../lib/ids";
 import { type CaptionJobPayload, createCaptionQueue } from "../../lib/job-contract";
@@ -70,7 +71,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const list = (query: string) => listJobs(db, parseJobFilter(new URLSearchParams(query)));
+const list = (query: string, role: StaffRole = "support") =>
+  listJobs(db, parseJobFilter(new URLSearchParams(query)), role);
 
 describe("job list queries", () => {
   it("searches the error detail text, with % and _ taken literally", async () => {
@@ -79,6 +81,15 @@ describe("job list queries", () => {
     expect((await list("q=100%25%25")).total).toBe(0);
     expect((await list(`q=${ids.tooLong?.slice(4, 14)}`)).rows.map((r) => r.id)).toEqual([ids.tooLong]);
     expect((await list("q=done1.mp4")).rows.map((r) => r.id)).toEqual([ids.done1]);
+  });
+
+  it("does not search the error detail for a role that may not read it (ops)", async () => {
+    expect((await list("q=MOOV ATOM", "admin")).rows.map((r) => r.id)).toEqual([ids.renderFail]);
+    expect((await list("q=MOOV ATOM", "ops")).total).toBe(0);
+    // What ops may read is still searched.
+    expect((await list("q=done1.mp4", "ops")).rows.map((r) => r.id)).toEqual([ids.done1]);
+    expect((await list("code=TOO_LONG", "ops")).rows.map((r) => r.id)).toEqual([ids.tooLong]);
+    expect(await failedJobIds(db, parseJobFilter({ q: "moov atom" }), 500, "ops")).toEqual({ ids: [], matched: 0 });
   });
 
   it("filters by status, error code and an inclusive UTC date range", async () => {
@@ -97,23 +108,26 @@ describe("job list queries", () => {
     expect(fastest.rows[0]?.processingMs).toBe(1000);
     expect(fastest.rows.at(-1)?.processingMs).toBeNull();
 
-    const page1 = await listJobs(db, { ...parseJobFilter({}), size: 25 });
+    const page1 = await listJobs(db, { ...parseJobFilter({}), size: 25 }, "admin");
     expect(page1).toMatchObject({ total: 14, page: 1, pageCount: 1 });
     const beyond = await list("page=99");
     expect(beyond.page).toBe(1);
   });
 
   it("bulk retry selects only failed jobs matching the filter, oldest first, capped", async () => {
-    expect(await failedJobIds(db, parseJobFilter({}), 500)).toEqual({
+    expect(await failedJobIds(db, parseJobFilter({}), 500, "admin")).toEqual({
       ids: [ids.renderFail, ids.tooLong],
       matched: 2,
     });
-    expect(await failedJobIds(db, parseJobFilter({}), 1)).toEqual({ ids: [ids.renderFail], matched: 2 });
-    expect(await failedJobIds(db, parseJobFilter({ code: "TOO_LONG" }), 500)).toEqual({
+    expect(await failedJobIds(db, parseJobFilter({}), 1, "admin")).toEqual({ ids: [ids.renderFail], matched: 2 });
+    expect(await failedJobIds(db, parseJobFilter({ code: "TOO_LONG" }), 500, "admin")).toEqual({
       ids: [ids.tooLong],
       matched: 1,
     });
-    expect(await failedJobIds(db, parseJobFilter({ status: "completed" }), 500)).toEqual({ ids: [], matched: 0 });
+    expect(await failedJobIds(db, parseJobFilter({ status: "completed" }), 500, "admin")).toEqual({
+      ids: [],
+      matched: 0,
+    });
   });
 });
 

@@ -15,6 +15,19 @@ function cookiePairs(response: Response): string[] {
  * cookie) → the session cookie. Returns the Cookie header of the signed-in browser, or null when refused.
  */
 export async function signIn(baseUrl: string, email: string, password: string): Promise<string | null> {
+  return (await signInAttempt(baseUrl, email, password)).cookie;
+}
+
+/**
+ * One sign-in as the browser sends it; `error` is the code next-auth redirects the form to when refused
+ * (`CredentialsSignin`, `SignInThrottled:<seconds>`…). `headers` are added to the POST.
+ */
+export async function signInAttempt(
+  baseUrl: string,
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<{ cookie: string | null; error: string | null }> {
   const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
   expect(csrf.status).toBe(200);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
@@ -22,12 +35,27 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   const response = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
+    headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
     body: new URLSearchParams({ csrfToken, email, password }),
   });
   expect(response.status).toBe(302);
   const session = cookiePairs(response).find((pair) => pair.startsWith("next-auth.session-token="));
-  return session ? [...jar, session].join("; ") : null;
+  const error = new URL(response.headers.get("location") ?? "/", baseUrl).searchParams.get("error");
+  return { cookie: session ? [...jar, session].join("; ") : null, error };
+}
+
+/** Signs out as the console's button does (csrf token + POST /api/auth/signout with the session cookie). */
+export async function signOut(baseUrl: string, cookie: string): Promise<void> {
+  const csrf = await fetch(`${baseUrl}/api/auth/csrf`, { headers: { cookie } });
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const jar = [cookie, ...cookiePairs(csrf)].join("; ");
+  const response = await fetch(`${baseUrl}/api/auth/signout`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
+    body: new URLSearchParams({ csrfToken }),
+  });
+  expect(response.status).toBe(302);
 }
 
 /** A same-origin POST, as the console's buttons send it (the browser adds Origin and Sec-Fetch-Site). */

@@ -41,7 +41,18 @@ const PUBLIC_JOB_FIELDS = [
   "status",
   "updatedAt",
 ];
-const RESULT_FIELDS = ["burnIn", "durationSec", "language", "noSpeech", "srtUrl", "videoUrl", "vttUrl"];
+const RESULT_FIELDS = [
+  "burnIn",
+  "durationSec",
+  "language",
+  "noSpeech",
+  "readability",
+  "srtUrl",
+  "transcriber",
+  "version",
+  "videoUrl",
+  "vttUrl",
+];
 
 async function getJob(id: string): Promise<{ res: Response; text: string; job: PublicJob }> {
   const res = await fetch(`${stack.baseUrl}/api/video/job/${id}`);
@@ -54,6 +65,7 @@ async function getJob(id: string): Promise<{ res: Response; text: string; job: P
 function expectNothingInternal(text: string) {
   for (const internal of [
     "uploads/",
+    "manageToken",
     "inputKey",
     "errorDetail",
     "stderr",
@@ -105,6 +117,7 @@ async function completedJob(options: { burnIn?: boolean; noSpeech?: boolean } = 
       contentType: "video/mp4",
       options: { burnIn: options.burnIn ?? true },
       detectedLanguage: "en",
+      transcriber: { backend: "pocketsphinx", model: "en-us", punctuation: "guessed", wordTiming: "native" },
       durationSec: 6.2,
       noSpeech: options.noSpeech ?? false,
       cueCount: 1,
@@ -200,7 +213,16 @@ describe("GET /api/video/job/[id]", () => {
     expect(job.startedAt).not.toBeNull();
     expect(job.finishedAt).not.toBeNull();
     expect(Object.keys(job.result ?? {}).sort()).toEqual(RESULT_FIELDS);
-    expect(job.result).toMatchObject({ durationSec: 6.2, language: "en", burnIn: true, noSpeech: false });
+    expect(job.result).toMatchObject({
+      durationSec: 6.2,
+      language: "en",
+      burnIn: true,
+      noSpeech: false,
+      version: 1,
+      transcriber: { backend: "pocketsphinx", model: "en-us", punctuation: "guessed", wordTiming: "native" },
+    });
+    // A row finished without a report (e.g. before reports existed) says so with null.
+    expect(job.result?.readability).toBeNull();
     expectNothingInternal(text);
 
     const downloads: [string, Buffer, string, string][] = [

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -43,10 +43,15 @@ async function expectAccepted(res: Response): Promise<Accepted> {
 }
 
 describe("POST /api/video/process", () => {
-  test("202 { id, status: queued, statusUrl }, a queued row in Postgres and a BullMQ job with the same id", async () => {
+  test("202 { id, status: queued, statusUrl, manageToken }, a queued row in Postgres and a BullMQ job with the same id", async () => {
     const res = await postJson(processUrl(), { key: uploadedKey, language: "en", burnIn: false });
     const body = await expectAccepted(res);
-    expect(Object.keys(body).sort()).toEqual(["id", "status", "statusUrl"]);
+    expect(Object.keys(body).sort()).toEqual(["id", "manageToken", "status", "statusUrl"]);
+    // The token is shown once and stored only as its hash.
+    const { manageToken } = body as unknown as { manageToken: string };
+    expect(manageToken).toMatch(/^mt_[A-Za-z0-9_-]{43}$/);
+    const stored = await stack.db.job.findUniqueOrThrow({ where: { id: body.id } });
+    expect(stored.manageTokenHash).toBe(createHash("sha256").update(manageToken).digest("hex"));
     expect(body.id).toMatch(/^job_[A-Za-z0-9_-]{22}$/);
     expect(body).toMatchObject({ status: "queued", statusUrl: `/api/video/job/${body.id}` });
     expect(res.headers.get("location")).toBe(body.statusUrl);
@@ -83,6 +88,27 @@ describe("POST /api/video/process", () => {
     ["a numeric key", { key: 42 }, "VALIDATION_ERROR", "key"],
     ["an empty key", { key: "" }, "VALIDATION_ERROR", "key"],
     ["a 513-character key", { key: `uploads/${"a".repeat(505)}` }, "VALIDATION_ERROR", "key"],
+    ["audioTrack -1", { key: "uploads/abc/clip.mp4", audioTrack: -1 }, "VALIDATION_ERROR", "audioTrack"],
+    ["audioTrack 1.5", { key: "uploads/abc/clip.mp4", audioTrack: 1.5 }, "VALIDATION_ERROR", "audioTrack"],
+    ['profile "netflix"', { key: "uploads/abc/clip.mp4", profile: "netflix" }, "VALIDATION_ERROR", "profile"],
+    [
+      'style preset "neon"',
+      { key: "uploads/abc/clip.mp4", style: { preset: "neon" } },
+      "VALIDATION_ERROR",
+      "style.preset",
+    ],
+    [
+      "style fontSize 0.5",
+      { key: "uploads/abc/clip.mp4", style: { fontSize: 0.5 } },
+      "VALIDATION_ERROR",
+      "style.fontSize",
+    ],
+    [
+      'style textColor "red"',
+      { key: "uploads/abc/clip.mp4", style: { textColor: "red" } },
+      "VALIDATION_ERROR",
+      "style.textColor",
+    ],
     ["burnIn as a string", { key: "uploads/abc/clip.mp4", burnIn: "yes" }, "VALIDATION_ERROR", "burnIn"],
     ["language as a number", { key: "uploads/abc/clip.mp4", language: 1 }, "VALIDATION_ERROR", "language"],
     ['language "english"', { key: "uploads/abc/clip.mp4", language: "english" }, "VALIDATION_ERROR", "language"],
@@ -102,6 +128,16 @@ describe("POST /api/video/process", () => {
     expect(await stack.db.job.count()).toBe(before);
   });
 
+  test("400 LANGUAGE_UNSUPPORTED at once for a language the configured recogniser lacks: no row, nothing queued", async () => {
+    const [rows, queued] = [await stack.db.job.count(), await queue.count()];
+    const res = await postJson(processUrl(), { key: uploadedKey, language: "fr" });
+    const error = await expectApiError(res, 400, "LANGUAGE_UNSUPPORTED");
+    expect(error.message).toContain("pocketsphinx");
+    expect(error).toMatchObject({ languages: ["en"] });
+    expect(await stack.db.job.count()).toBe(rows);
+    expect(await queue.count()).toBe(queued);
+  });
+
   test("400 for a malformed Idempotency-Key header", async () => {
     const res = await postJson(processUrl(), { key: uploadedKey }, { "Idempotency-Key": "x".repeat(256) });
     const error = await expectApiError(res, 400, "VALIDATION_ERROR");
@@ -116,6 +152,22 @@ describe("POST /api/video/process", () => {
   });
 });
 
+describe("GET /api/capabilities", () => {
+  test("the default (no API key in the app): pocketsphinx, English only, guessed punctuation", async () => {
+    const res = await fetch(`${stack.baseUrl}/api/capabilities`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      backend: "pocketsphinx",
+      model: "en-us",
+      languages: ["en"],
+      detectsLanguage: false,
+      wordTiming: "native",
+      translation: false,
+      punctuation: "guessed",
+    });
+  });
+});
+
 describe("Idempotency-Key", () => {
   test("the same key and body returns the same job, marked as a replay, with exactly one row and one queue job", async () => {
     const key = await uploadBytes(stack.baseUrl, "same.mp4");
@@ -126,7 +178,10 @@ describe("Idempotency-Key", () => {
     const second = await postJson(processUrl(), { key, language: "en" }, headers);
     const b = await expectAccepted(second);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
-    expect(b).toEqual(a);
+    // A replay names the same job but cannot show the manage token again.
+    const { manageToken, ...firstRef } = a as typeof a & { manageToken?: string };
+    expect(manageToken).toBeDefined();
+    expect(b).toEqual(firstRef);
     expect(await stack.db.job.count({ where: { inputKey: key } })).toBe(1);
     expect(await queue.getJob(a.id)).toBeDefined();
   });

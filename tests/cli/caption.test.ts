@@ -155,6 +155,19 @@ describe("npm run caption", () => {
     );
   });
 
+  it("refuses a language the server's recogniser lacks before uploading anything (exit 2)", async () => {
+    const clip = await makeSpeechVideo({ script: SCRIPT });
+    const jobsBefore = await stack.db.job.count();
+    const run = await runCli([clip.path, "--url", stack.baseUrl, "--language", "fr"]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      "caption: --language fr is not offered by the server's speech recogniser (pocketsphinx, en-us): use auto or one of en.",
+    );
+    expect(run.stderr).not.toContain("Upload");
+    expect(await stack.db.job.count()).toBe(jobsBefore);
+  });
+
   it("says plainly when the server cannot be reached", async () => {
     const clip = await makeSpeechVideo({ script: SCRIPT });
     const url = `http://127.0.0.1:${await freePort()}`;

@@ -121,10 +121,19 @@ function boardWrites(): { method: string; path: string; body?: unknown }[] {
   ];
 }
 
+/**
+ * A board write as the board page sends it: the browser adds the page's Origin (override it in `headers`;
+ * an empty value leaves the header out).
+ */
 function send(url: string, write: { method: string; body?: unknown }, headers: Record<string, string>) {
+  const merged = {
+    origin: new URL(url).origin,
+    ...headers,
+    ...(write.body ? { "content-type": "application/json" } : {}),
+  };
   return fetch(url, {
     method: write.method,
-    headers: { ...headers, ...(write.body ? { "content-type": "application/json" } : {}) },
+    headers: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== "")),
     body: write.body ? JSON.stringify(write.body) : undefined,
     redirect: "manual",
   });
@@ -299,6 +308,23 @@ describe("admins retry from the board and Postgres follows", () => {
       },
     );
     expect(res.status).toBe(403);
+    expect((await stack.db.job.findUniqueOrThrow({ where: { id: failedA } })).status).toBe("failed");
+  });
+
+  test.each([
+    { name: "a foreign Origin", headers: { origin: "https://evil.example" } },
+    { name: "the same host on another port", headers: { origin: "http://127.0.0.1:1" } },
+    { name: "no Origin and no Sec-Fetch-Site", headers: { origin: "" } },
+  ])("a write with $name is refused, through the app and on the dashboard's port", async ({ headers }) => {
+    for (const base of [stack.baseUrl, stack.dashboardUrl]) {
+      const res = await send(
+        board(base, `api/queues/captions/${failedA}/retry`),
+        { method: "PUT" },
+        { cookie: admin.cookie, ...headers },
+      );
+      expect(res.status, base).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CSRF");
+    }
     expect((await stack.db.job.findUniqueOrThrow({ where: { id: failedA } })).status).toBe("failed");
   });
 

@@ -80,13 +80,20 @@ async function watchJob(page: Page): Promise<{ values: number[]; texts: string[]
   const progress = page.locator("main progress");
   const text = page.getByTestId("job-progress-text");
   const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
+  const sample = async () => {
     const value = Number(await progress.getAttribute("aria-valuenow"));
     if (values.at(-1) !== value) values.push(value);
     const line = await text.textContent();
     if (line && texts.at(-1) !== line) texts.push(line);
+  };
+  while (Date.now() < deadline) {
+    await sample();
     const heading = await page.locator("h1").textContent();
-    if (heading && !heading.startsWith("Captioning your video")) return { values, texts };
+    if (heading && !heading.startsWith("Captioning your video")) {
+      // The page may have finished between the sample and the heading: take the final state too.
+      await sample();
+      return { values, texts };
+    }
     await page.waitForTimeout(150);
   }
   throw new Error(`the job did not finish; progress seen: ${values.join(", ")}`);
@@ -123,6 +130,9 @@ describe("upload page → job page → captioned video", () => {
     // The limit comes from the running server's MAX_UPLOAD_BYTES.
     expect(await page.locator("label").filter({ hasText: "Choose a video" }).textContent()).toContain("up to 5 MiB");
     await page.screenshot({ path: path.join(ARTIFACTS, "upload-page.png"), fullPage: true });
+    // The offline recogniser knows English only: nothing else (not even "detect") is offered.
+    const offered = await page.getByLabel("Spoken language").locator("option").allTextContents();
+    expect(offered).toEqual(["English"]);
 
     const started = Date.now();
     const jobId = await uploadThroughPage(page, clip.path);
@@ -137,6 +147,9 @@ describe("upload page → job page → captioned video", () => {
     expect(texts.at(-1)).toBe("100% · Done");
     expect(await page.locator("main progress").getAttribute("value")).toBe("100");
     expect(await page.getByText(/^Took \d+:\d\d$/).count()).toBe(1);
+    expect(await page.getByTestId("job-transcriber").textContent()).toBe(
+      "Speech recognised by pocketsphinx (model en-us) in English. Full stops and capitals were guessed from pauses.",
+    );
 
     // The video plays (Debian's Chromium decodes H.264; if a build cannot, metadata must still load).
     const video = page.locator("video");

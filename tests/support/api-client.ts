@@ -27,7 +27,7 @@ export async function uploadFile(baseUrl: string, file: string, contentType = "v
 
 export async function submitJob(
   baseUrl: string,
-  body: { key: string; language?: string; burnIn?: boolean },
+  body: { key: string; language?: string; burnIn?: boolean; audioTrack?: number; profile?: string },
 ): Promise<string> {
   const res = await fetch(`${baseUrl}/api/video/process`, {
     method: "POST",
@@ -65,10 +65,18 @@ export async function waitForJob(
 export async function captionFile(
   baseUrl: string,
   file: string,
-  options: { contentType?: string; language?: string; burnIn?: boolean; timeoutMs?: number } = {},
+  options: {
+    contentType?: string;
+    language?: string;
+    burnIn?: boolean;
+    audioTrack?: number;
+    profile?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<PublicJob> {
   const key = await uploadFile(baseUrl, file, options.contentType);
-  const id = await submitJob(baseUrl, { key, language: options.language, burnIn: options.burnIn });
+  const { language, burnIn, audioTrack, profile } = options;
+  const id = await submitJob(baseUrl, { key, language, burnIn, audioTrack, profile });
   return waitForJob(baseUrl, id, { timeoutMs: options.timeoutMs });
 }
 

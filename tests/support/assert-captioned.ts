@@ -43,7 +43,9 @@ export async function assertCaptionedOutput(
 
   const cue = cues[Math.floor(cues.length / 2)] ?? cues[0];
   if (!cue) throw new Error("no cue");
-  const at = (cue.start + cue.end) / 2;
+  // The middle of a frame (test media run at 15 fps): a container whose video starts a few ms late
+  // (WebM: 16 ms) must not make input and output seek to neighbouring frames.
+  const at = (Math.floor(((cue.start + cue.end) / 2) * 15) + 0.5) / 15;
   const captionBand = { top: 0.75, bottom: 1 };
   const topBand = { top: 0, bottom: 0.25 };
   const captionDiff = meanAbsDiff(
@@ -57,7 +59,9 @@ export async function assertCaptionedOutput(
     expect(probe.streams.some((s) => s.type === "subtitle")).toBe(false);
   } else {
     expect(probe.streams.find((s) => s.type === "subtitle")?.codec).toBe("mov_text");
-    expect(captionDiff).toBeLessThan(2);
+    // A copied picture is identical; a re-encoded one (e.g. from VP8) differs everywhere alike, and no
+    // more at the bottom, where burned-in text would be.
+    expect(captionDiff).toBeLessThan(Math.max(2, topDiff * 1.5 + 1));
   }
   return { wer, cues: cues.length };
 }

@@ -42,6 +42,81 @@ export async function makeSpeechWav(options: { script: string; out?: string }): 
   return deliver(file, options.out);
 }
 
+export interface TimedSentence {
+  text: string;
+  /** Seconds from the start of the file to the first sound of the sentence (exact: built that way). */
+  start: number;
+  end: number;
+}
+
+/**
+ * Sentences read by flite one at a time, each trimmed of flite's own leading and trailing silence, joined
+ * with the given pauses (cycled): speech whose sentence onsets are known exactly, for timing benchmarks.
+ */
+export async function makeTimedSpeechWav(options: {
+  sentences: readonly string[];
+  pausesSec: readonly number[];
+  leadSec?: number;
+  out?: string;
+}): Promise<MediaFile & { sentences: TimedSentence[] }> {
+  const lead = options.leadSec ?? 0.5;
+  const clips: { path: string; durationSec: number }[] = [];
+  for (const sentence of options.sentences) {
+    const raw = await makeSpeechWav({ script: sentence });
+    const trimmed = await cached("trimmed-speech", { script: sentence }, "wav", (target) =>
+      runFfmpeg([
+        ...["-i", raw.path, "-af"],
+        "silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse",
+        ...["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", target],
+      ]),
+    );
+    clips.push({ path: trimmed, durationSec: await probeDurationSec(trimmed) });
+  }
+  const pause = (i: number) => options.pausesSec[i % options.pausesSec.length] ?? 0.5;
+  const sentences: TimedSentence[] = [];
+  let at = lead;
+  clips.forEach((clip, i) => {
+    sentences.push({ text: options.sentences[i] ?? "", start: at, end: at + clip.durationSec });
+    at += clip.durationSec + pause(i);
+  });
+  const recipe = { sentences: options.sentences, pausesSec: options.pausesSec, lead };
+  const file = await cached("timed-speech", recipe, "wav", async (target) => {
+    // Exact sample counts: every part is 16 kHz s16 mono, and silences are generated at that rate.
+    const inputs: string[] = ["-f", "lavfi", "-t", lead.toFixed(4), "-i", "anullsrc=r=16000:cl=mono"];
+    clips.forEach((clip, i) => {
+      inputs.push("-i", clip.path, "-f", "lavfi", "-t", pause(i).toFixed(4), "-i", "anullsrc=r=16000:cl=mono");
+    });
+    const count = 1 + clips.length * 2;
+    const labels = Array.from({ length: count }, (_, i) => `[${i}:a]`).join("");
+    await runFfmpeg([
+      ...inputs,
+      ...["-filter_complex", `${labels}concat=n=${count}:v=0:a=1[out]`, "-map", "[out]"],
+      ...["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", target],
+    ]);
+  });
+  return { ...(await deliver(file, options.out)), sentences };
+}
+
+/** A test-pattern video over a WAV (e.g. makeTimedSpeechWav's), lasting exactly as long as the audio. */
+export async function makeVideoOverWav(options: VideoShape & { wav: MediaFile }): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const hash = createHash("sha256")
+    .update(await readFile(options.wav.path))
+    .digest("hex")
+    .slice(0, 16);
+  const file = await cached("video-over-wav", { hash, ...shape }, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, options.wav.durationSec),
+      ...["-i", options.wav.path],
+      ...["-map", "0:v", "-map", "1:a"],
+      ...h264Output(),
+      ...["-c:a", "aac", "-b:a", "64k"],
+      ...["-t", String(options.wav.durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
 /** A test-pattern video with the script spoken over it; video and audio last exactly as long as the speech. */
 export async function makeSpeechVideo(options: VideoShape & { script: string }): Promise<MediaFile> {
   const shape = videoShape(options);
@@ -54,6 +129,61 @@ export async function makeSpeechVideo(options: VideoShape & { script: string }):
       ...h264Output(),
       ...["-c:a", "aac", "-b:a", "64k"],
       ...["-t", String(speech.durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/** Codecs MP4 cannot carry as they are, as a new user's camera, editor or download would give them. */
+export const FOREIGN_CODECS = {
+  /** VP8 + Vorbis in WebM (browsers' MediaRecorder, older YouTube downloads). */
+  webm: { ext: "webm", args: ["-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime", "-c:a", "libvorbis"] },
+  /** MPEG-2 video + MPEG-1 Layer II audio in a program stream (DVDs, broadcast captures). */
+  mpeg2: { ext: "mpg", args: ["-c:v", "mpeg2video", "-q:v", "5", "-c:a", "mp2", "-b:a", "96k", "-f", "vob"] },
+  /** Theora + Vorbis in Ogg. */
+  theora: { ext: "ogv", args: ["-c:v", "libtheora", "-q:v", "5", "-c:a", "libvorbis"] },
+} as const;
+
+/** makeSpeechVideo's picture and speech in one of FOREIGN_CODECS. */
+export async function makeForeignSpeechVideo(
+  options: VideoShape & { script: string; codec: keyof typeof FOREIGN_CODECS },
+): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const speech = await makeSpeechWav({ script: options.script });
+  const { ext, args } = FOREIGN_CODECS[options.codec];
+  const file = await cached(`speech-${options.codec}`, { script: options.script, ...shape }, ext, (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, speech.durationSec),
+      ...["-i", speech.path],
+      ...["-map", "0:v", "-map", "1:a", ...args],
+      ...["-t", String(speech.durationSec), target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/**
+ * An MKV (VP8 + Opus) with two audio tracks: the first digital silence, the second the script spoken,
+ * and neither marked default unless `defaultTrack` says which — like a film with an empty commentary slot.
+ */
+export async function makeTwoTrackMkv(
+  options: VideoShape & { script: string; defaultTrack?: 0 | 1 },
+): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const speech = await makeSpeechWav({ script: options.script });
+  const d = speech.durationSec;
+  const recipe = { script: options.script, ...shape, defaultTrack: options.defaultTrack ?? null };
+  const file = await cached("two-track", recipe, "mkv", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, d),
+      ...["-f", "lavfi", "-i", `anullsrc=r=16000:cl=mono:d=${d}`],
+      ...["-i", speech.path],
+      ...["-map", "0:v", "-map", "1:a", "-map", "2:a"],
+      ...["-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime", "-c:a", "libopus", "-b:a", "32k"],
+      ...["-disposition:a:0", options.defaultTrack === 0 ? "default" : "0"],
+      ...["-disposition:a:1", options.defaultTrack === 1 ? "default" : "0"],
+      ...["-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=eng"],
+      ...["-t", String(d), target],
     ]),
   );
   return deliver(file, options.out);
@@ -105,6 +235,33 @@ export async function makeAudioOnly(
     durationSec: options.script ? null : (options.durationSec ?? 3),
   };
   const file = await cached("audio-only", recipe, format, (target) => runFfmpeg([...source, "-vn", ...codec, target]));
+  return deliver(file, options.out);
+}
+
+// How each container is written from the silent H.264/AAC clip: copied where the container carries those
+// codecs, otherwise re-encoded to what that container usually holds.
+const CONTAINER_RECIPES = {
+  mp4: ["-c", "copy", "-f", "mp4"],
+  mov: ["-c", "copy", "-f", "mov"],
+  mkv: ["-c", "copy", "-f", "matroska"],
+  ts: ["-c", "copy", "-f", "mpegts"],
+  flv: ["-c", "copy", "-f", "flv"],
+  avi: ["-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame", "-b:a", "64k", "-f", "avi"],
+  webm: ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k", "-c:a", "libopus", "-f", "webm"],
+  ogv: ["-c:v", "libtheora", "-q:v", "5", "-c:a", "libvorbis", "-f", "ogg"],
+} as const;
+
+export type Container = keyof typeof CONTAINER_RECIPES;
+
+/** A short silent test-pattern video in `container` (file extension = the container's key). */
+export async function makeContainerVideo(
+  container: Container,
+  options: VideoShape & { durationSec?: number } = {},
+): Promise<MediaFile> {
+  const source = await makeSilentVideo({ ...options, out: undefined });
+  const file = await cached(`container-${container}`, { source: path.basename(source.path) }, container, (target) =>
+    runFfmpeg(["-i", source.path, ...CONTAINER_RECIPES[container], target]),
+  );
   return deliver(file, options.out);
 }
 

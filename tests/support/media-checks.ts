@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { type Cue, parseSrt } from "../../lib/captions";
 import { runTool } from "./make-media";
 
 const execFileAsync = promisify(execFile);
@@ -25,6 +26,16 @@ export async function probeStreams(file: string): Promise<StreamSummary> {
     durationSec: Number(data.format.duration),
     streams: data.streams.map((s) => ({ type: s.codec_type, codec: s.codec_name })),
   };
+}
+
+/** The cues of a file's first subtitle stream, read back with ffmpeg (the way a player would show them). */
+export async function extractSubtitleCues(file: string): Promise<Cue[]> {
+  const { stdout } = await runTool(
+    "ffmpeg",
+    ["-v", "error", "-i", file, "-map", "0:s:0", "-f", "srt", "pipe:1"],
+    30_000,
+  );
+  return parseSrt(stdout);
 }
 
 /**

@@ -8,11 +8,16 @@ import { Readable, Transform } from "node:stream";
 import { PocketsphinxTranscriber } from "../../worker/transcribe/pocketsphinx";
 import type { Transcript } from "../../worker/transcribe/types";
 import { probeDurationSec, runFfmpeg } from "./make-media";
+import { normaliseWords } from "./wer";
 
 // A local stand-in for OpenAI's `POST /v1/audio/transcriptions`, with real recognition behind it: the
 // upload is decoded by ffmpeg and recognised by pocketsphinx, and the answer has whisper-1's
 // verbose_json shape. Tests drive the real `openai` SDK against it, so multipart encoding, auth,
 // retries and error shapes are exercised end to end without the internet.
+// Mode "text-only" answers like gpt-transcribe: plain `json`/`text`, and 400 to verbose_json. Its text is
+// pocketsphinx's words, or — given the known `script` of the flite speech — the span of the script that
+// pocketsphinx heard in this upload, with the script's casing and punctuation: the perfect text a strong
+// model would return, found by real recognition of the audio it was sent.
 
 export type ServerMode =
   /** OpenAI: `words` at the top level (when word timestamps are asked for) plus `segments`. */
@@ -20,7 +25,9 @@ export type ServerMode =
   /** Servers that only give segments. */
   | "segments-only"
   /** whisper.cpp's whisper-server: words nested in `segments[].words`, none at the top level. */
-  | "nested-words";
+  | "nested-words"
+  /** gpt-transcribe, gpt-4o-*-transcribe: `json`/`text` only, 400 to verbose_json or timestamp granularities. */
+  | "text-only";
 
 export interface OpenAICompatibleServerOptions {
   apiKey: string;
@@ -32,6 +39,8 @@ export interface OpenAICompatibleServerOptions {
   failCode?: string;
   /** Bodies above this get 413 like OpenAI's 25 MB limit. */
   maxBodyBytes?: number;
+  /** text-only mode: answer with the span of this script heard in each upload (uploads arrive in order). */
+  script?: string;
 }
 
 export interface RecordedRequest {
@@ -53,6 +62,8 @@ export interface OpenAICompatibleServer {
   /** For the SDK's `baseURL`, e.g. http://127.0.0.1:41234/v1 */
   baseURL: string;
   requests: RecordedRequest[];
+  /** text-only mode: follow another script from its start (one script per job). */
+  setScript(script: string): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +75,7 @@ export async function startOpenAICompatibleServer(
   const requests: RecordedRequest[] = [];
   const recogniser = new PocketsphinxTranscriber();
   let authorisedCount = 0;
+  let follower = options.script ? new ScriptFollower(options.script) : null;
   /** Handlers still running (a recognition whose client hung up is being stopped and cleaned up). */
   const inflight = new Set<Promise<void>>();
 
@@ -87,7 +99,7 @@ export async function startOpenAICompatibleServer(
       res.writeHead(status, { "content-type": contentType, "x-request-id": `req_${randomBytes(6).toString("hex")}` });
       res.end(typeof body === "string" ? body : JSON.stringify(body));
     };
-    const context = { options, recogniser, record, send, nextAuthorised: () => ++authorisedCount };
+    const context = { options, recogniser, record, send, nextAuthorised: () => ++authorisedCount, follower };
     const handled = handle(req, res, context)
       .catch((error: unknown) => {
         send(
@@ -104,6 +116,9 @@ export async function startOpenAICompatibleServer(
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    setScript: (script) => {
+      follower = new ScriptFollower(script);
+    },
     close: async () => {
       // Dropping the connections aborts running recognitions; waiting for their handlers lets each one
       // remove its temp dir before the test process exits.
@@ -120,6 +135,7 @@ interface HandlerContext {
   record: RecordedRequest;
   send: (status: number, body: unknown, contentType?: string) => void;
   nextAuthorised: () => number;
+  follower: ScriptFollower | null;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, context: HandlerContext): Promise<void> {
@@ -169,6 +185,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, context: Handle
   if (!record.model) return send(400, apiError("Missing model.", "invalid_request_error", null, "model"));
   record.fileBytes = file.size;
   record.fileName = file.name;
+  if (options.mode === "text-only" && (record.responseFormat === "verbose_json" || record.granularities.length > 0)) {
+    // What OpenAI answers for gpt-4o-transcribe / gpt-transcribe.
+    return send(
+      400,
+      apiError(
+        `response_format '${record.responseFormat}' is not compatible with model '${record.model}'. Use 'json' or 'text' instead.`,
+        "invalid_request_error",
+        "unsupported_value",
+        "response_format",
+      ),
+    );
+  }
 
   // A client that hangs up (timeout, cancel) stops the recognition it started.
   const abort = new AbortController();
@@ -195,8 +223,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, context: Handle
       onProgress: () => {},
     });
     const format = record.responseFormat;
-    if (format === "text") return send(200, transcriptText(transcript), "text/plain; charset=utf-8");
-    if (format === "json") return send(200, { text: transcriptText(transcript) });
+    const text =
+      options.mode === "text-only" && context.follower
+        ? context.follower.take(transcript.words.map((w) => w.text))
+        : transcriptText(transcript);
+    if (format === "text") return send(200, text, "text/plain; charset=utf-8");
+    if (format === "json") return send(200, { text, usage: { type: "duration", seconds: Math.ceil(durationSec) } });
     if (format !== "verbose_json") {
       return send(400, apiError(`Unsupported response_format ${format} in this test server.`, "invalid_request_error"));
     }
@@ -279,4 +311,45 @@ function apiError(message: string, type: string, code: string | null = null, par
 function stringField(form: FormData, name: string): string | null {
   const value = form.get(name);
   return typeof value === "string" ? value : null;
+}
+
+/**
+ * Walks a known script upload by upload: each upload's text is the script from where the last one ended to
+ * the word that best matches the last words pocketsphinx heard (minimum edit distance, free end). Script
+ * words the recogniser missed at a chunk's start are kept (the span starts at the cursor), and the last
+ * two words of the script join the upload that reaches them.
+ */
+export class ScriptFollower {
+  private readonly tokens: string[];
+  private readonly keys: string[];
+  private cursor = 0;
+
+  constructor(script: string) {
+    this.tokens = script.split(/\s+/).filter((t) => t !== "");
+    this.keys = this.tokens.map((t) => normaliseWords(t).join(""));
+  }
+
+  take(heard: readonly string[]): string {
+    const said = heard.map((w) => normaliseWords(w).join("")).filter((k) => k !== "");
+    if (said.length === 0 || this.cursor >= this.tokens.length) return "";
+    const from = this.cursor;
+    const width = this.tokens.length - from;
+    // cost[i][j]: the first i heard words against script tokens from..from+j.
+    let previous = Array.from({ length: width + 1 }, (_, j) => j);
+    for (let i = 1; i <= said.length; i++) {
+      const current = [i];
+      for (let j = 1; j <= width; j++) {
+        const same = said[i - 1] === this.keys[from + j - 1];
+        current.push(
+          Math.min((previous[j - 1] ?? 0) + (same ? 0 : 1), (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1),
+        );
+      }
+      previous = current;
+    }
+    let end = 1;
+    for (let j = 1; j <= width; j++) if ((previous[j] ?? 0) < (previous[end] ?? 0)) end = j;
+    if (width - end <= 2) end = width;
+    this.cursor = from + end;
+    return this.tokens.slice(from, from + end).join(" ");
+  }
 }

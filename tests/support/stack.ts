@@ -135,6 +135,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     FFMPEG_PRESET: "ultrafast",
     LOG_LEVEL: "info",
     NEXT_TELEMETRY_DISABLED: "1",
+    // Every suite calls the API anonymously from 127.0.0.1, far above the production per-IP defaults; the
+    // limits' own suite (tests/api/rate-limits.test.ts) sets the numbers it tests.
+    RATE_LIMIT_IP_REQUESTS_PER_MIN: "0",
+    RATE_LIMIT_IP_CONCURRENT_JOBS: "0",
+    RATE_LIMIT_IP_MEDIA_MINUTES_PER_DAY: "0",
     ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}),
     ...options.env,
   };

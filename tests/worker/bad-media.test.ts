@@ -66,7 +66,7 @@ describe("a language the offline recogniser does not know", () => {
     const job = await captionFile(stack.baseUrl, clip.path, { language: "de", timeoutMs: 60_000 });
     expect(job.status).toBe("failed");
     expect(job.error?.code).toBe("LANGUAGE_UNSUPPORTED");
-    expect(job.options).toEqual({ language: "de", burnIn: true });
+    expect(job.options).toEqual({ language: "de", burnIn: true, audioTrack: null, profile: "netflix-en" });
     const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.attempts).toBe(1);
     expect((row.errorDetail as { stage?: string }).stage).toBe("transcribing");

@@ -35,6 +35,12 @@ describe("worker pipeline with the offline recogniser (pocketsphinx)", () => {
       `pocketsphinx burn-in: WER ${(wer * 100).toFixed(1)}%, ${cues} cues, ${clip.durationSec.toFixed(2)} s clip`,
     );
     expect(job.result?.language).toBe("en");
+    expect(job.result?.transcriber).toEqual({
+      backend: "pocketsphinx",
+      model: "en-us",
+      punctuation: "guessed",
+      wordTiming: "native",
+    });
 
     const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { events: true } });
     const stages = row.events.filter((e) => e.type === "stage_completed").map((e) => e.stage);

@@ -42,6 +42,9 @@ describe("worker pipeline with local Whisper (generated test model: plumbing, no
     expect(job.status, JSON.stringify(job.error)).toBe("completed");
     expect(job.progress).toBe(100);
     expect(job.result?.language).toBe("en");
+    // The shared capability declaration names the backend and the model (an English-only `.en` model).
+    expect(job.result?.transcriber).toMatchObject({ backend: "whisper", punctuation: "native", wordTiming: "native" });
+    expect(job.result?.transcriber?.model).toMatch(/\.en$/);
 
     const srt = (await download(job.result?.srtUrl ?? "")).toString("utf8");
     const vtt = (await download(job.result?.vttUrl ?? "")).toString("utf8");

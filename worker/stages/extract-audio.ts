@@ -1,7 +1,7 @@
 import path from "node:path";
-import ffmpeg from "fluent-ffmpeg";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
 import { runFfmpeg } from "../ffmpeg";
+import { ffmpegOnMedia } from "../media-input";
 
 /**
  * Decodes the audio track to 16 kHz mono 16-bit WAV: the input every recogniser takes (the API backend
@@ -10,19 +10,22 @@ import { runFfmpeg } from "../ffmpeg";
  */
 export async function extractAudio(input: {
   file: string;
+  /** The demuxer the probe found: pinned so ffmpeg reads the file as exactly that. */
+  demuxer: string;
+  /** Position among the audio tracks (see chooseAudioTrack). */
+  track: number;
   workDir: string;
   durationSec: number;
   signal: AbortSignal;
   report: (fraction: number) => void;
 }): Promise<string> {
   const wav = path.join(input.workDir, "audio.wav");
-  const command = ffmpeg(input.file)
-    .inputOptions("-hide_banner")
+  const command = ffmpegOnMedia(input)
     .noVideo()
     .audioChannels(1)
     .audioFrequency(16_000)
     .audioCodec("pcm_s16le")
-    .outputOptions(["-map", "0:a:0", "-sn", "-dn"])
+    .outputOptions(["-map", `0:a:${input.track}`, "-sn", "-dn"])
     .format("wav")
     .output(wav);
   await runFfmpeg(command, {

@@ -8,7 +8,8 @@ describe("parseProbe", () => {
         format: { duration: "12.5", format_name: "mov,mp4" },
         streams: [
           { codec_type: "video", codec_name: "h264", width: 1280, height: 720 },
-          { codec_type: "audio", codec_name: "aac" },
+          { codec_type: "audio", codec_name: "aac", channels: 2, disposition: { default: 1 } },
+          { codec_type: "audio", codec_name: "opus", channels: 1, tags: { language: "fre" } },
         ],
       }),
     );
@@ -21,6 +22,10 @@ describe("parseProbe", () => {
       videoCodec: "h264",
       audioCodec: "aac",
       formatName: "mov,mp4",
+      audioTracks: [
+        { index: 0, codec: "aac", isDefault: true, language: null, channels: 2 },
+        { index: 1, codec: "opus", isDefault: false, language: "fre", channels: 1 },
+      ],
     });
   });
 

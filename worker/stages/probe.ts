@@ -1,16 +1,35 @@
 import { JobError } from "../../lib/error-codes";
 import { TIMEOUTS } from "../../lib/timeouts";
+import { checkContainer, mediaInputArgs, refusedDemuxer, refusedFormatMessage } from "../media-input";
 import { runSubprocess, SubprocessError } from "../subprocess";
 
-export interface MediaInfo {
+/** What ffprobe says about a file. */
+export interface ProbedStreams {
   durationSec: number;
   hasVideo: boolean;
   hasAudio: boolean;
   width: number | null;
   height: number | null;
   videoCodec: string | null;
+  /** Codec of the first audio track (see audioTracks for all of them). */
   audioCodec: string | null;
   formatName: string | null;
+  /** Every audio track in stream order; `index` is its position among audio tracks (ffmpeg's `0:a:N`). */
+  audioTracks: AudioTrack[];
+}
+
+export interface AudioTrack {
+  index: number;
+  codec: string | null;
+  /** The container marks it as the track to play by default. */
+  isDefault: boolean;
+  language: string | null;
+  channels: number | null;
+}
+
+/** An accepted input: its streams, and the demuxer every later ffmpeg call pins (`-f`). */
+export interface MediaInfo extends ProbedStreams {
+  demuxer: string;
 }
 
 interface FfprobeOutput {
@@ -21,17 +40,20 @@ interface FfprobeOutput {
     width?: number;
     height?: number;
     duration?: string;
-    disposition?: { attached_pic?: number };
+    channels?: number;
+    tags?: { language?: string };
+    disposition?: { attached_pic?: number; default?: number };
   }[];
 }
 
 /** Parses ffprobe's JSON; exported for unit tests. */
-export function parseProbe(json: string): MediaInfo {
+export function parseProbe(json: string): ProbedStreams {
   const data = JSON.parse(json) as FfprobeOutput;
   const streams = data.streams ?? [];
   // Cover art in an audio file shows up as a one-frame "video" stream: it is not a video track.
   const video = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
-  const audio = streams.find((s) => s.codec_type === "audio");
+  const audioStreams = streams.filter((s) => s.codec_type === "audio");
+  const audio = audioStreams[0];
   const duration = Number(data.format?.duration ?? video?.duration ?? audio?.duration ?? Number.NaN);
   return {
     durationSec: duration,
@@ -42,12 +64,20 @@ export function parseProbe(json: string): MediaInfo {
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,
     formatName: data.format?.format_name ?? null,
+    audioTracks: audioStreams.map((s, index) => ({
+      index,
+      codec: s.codec_name ?? null,
+      isDefault: s.disposition?.default === 1,
+      language: s.tags?.language && s.tags.language !== "und" ? s.tags.language : null,
+      channels: s.channels ?? null,
+    })),
   };
 }
 
 /**
- * Reads the input's streams and duration. Unreadable, no video, or over the duration limit are
- * permanent failures: retrying the same file cannot help.
+ * Reads the input's streams and duration. Unreadable, not a video container we accept (playlists and
+ * other files that point elsewhere), no video, or over the duration limit are permanent failures:
+ * retrying the same file cannot help.
  */
 export async function probeMedia(
   file: string,
@@ -57,7 +87,7 @@ export async function probeMedia(
   try {
     ({ stdout } = await runSubprocess(
       "ffprobe",
-      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
+      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputArgs(file, null)],
       { timeoutMs: TIMEOUTS.probeMs, signal: options.signal },
     ));
   } catch (error) {
@@ -65,11 +95,23 @@ export async function probeMedia(
     if (error instanceof SubprocessError && error.reason === "timeout") {
       throw new JobError("TIMEOUT", { detail: { stage: "probing", timeoutMs: TIMEOUTS.probeMs } });
     }
+    const stderrTail = error instanceof SubprocessError ? error.stderrTail : String(error);
+    const refused = refusedDemuxer(stderrTail);
     throw new JobError("INVALID_MEDIA", {
-      detail: { stage: "probing", stderrTail: error instanceof SubprocessError ? error.stderrTail : String(error) },
+      ...(refused ? { message: refusedFormatMessage(refused) } : {}),
+      detail: { stage: "probing", stderrTail, ...(refused ? { formatName: refused } : {}) },
     });
   }
-  const info = parseProbe(stdout);
+  const parsed = parseProbe(stdout);
+  // ffprobe already chose among the accepted demuxers only; checked again so the pinned name is ours.
+  const container = checkContainer(parsed.formatName);
+  if (!container.ok) {
+    throw new JobError("INVALID_MEDIA", {
+      message: container.message,
+      detail: { stage: "probing", formatName: parsed.formatName },
+    });
+  }
+  const info: MediaInfo = { ...parsed, demuxer: container.demuxer };
   if (!info.hasVideo) {
     if (!info.hasAudio && !Number.isFinite(info.durationSec)) {
       throw new JobError("INVALID_MEDIA", { detail: { stage: "probing", formatName: info.formatName } });

@@ -1,13 +1,9 @@
-import ffmpeg from "fluent-ffmpeg";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
 import { runFfmpeg } from "../ffmpeg";
+import { ffmpegOnMedia } from "../media-input";
 import type { MediaInfo } from "./probe";
 
 export const CAPTION_FONT_DIR = "/usr/share/fonts/truetype/dejavu";
-// libass measures SRT styles against a 288-line canvas: 14 ≈ 5% of the picture's height, which keeps a
-// 42-character line inside a 4:3 frame. A thin outline instead of a box keeps more picture visible.
-const CAPTION_STYLE =
-  "FontName=DejaVu Sans,FontSize=14,PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BorderStyle=1,Outline=1.2,Shadow=0.6,MarginV=14";
 
 // Codecs an MP4 can carry as they are: copying them avoids a re-encode (soft subtitles, no-speech jobs).
 const MP4_VIDEO_CODECS = new Set(["h264", "hevc", "av1", "vp9", "mpeg4"]);
@@ -16,8 +12,12 @@ const MP4_AUDIO_CODECS = new Set(["aac", "mp3", "alac", "opus", "ac3", "eac3"]);
 export interface RenderInput {
   file: string;
   media: MediaInfo;
+  /** Which audio track goes into the output (position among audio tracks); null when there is none. */
+  audioTrack: number | null;
   /** SRT file of the cues; null when there are no cues (nothing to draw or mux). */
   srtFile: string | null;
+  /** ASS script of the same cues in the job's style: what burn-in draws (lib/captions/ass.ts). */
+  assFile: string | null;
   burnIn: boolean;
   output: string;
   preset: string;
@@ -35,57 +35,56 @@ export function filterPath(file: string): string {
   return file;
 }
 
-export type RenderMode = "burn-in" | "soft-subtitles" | "copy" | "re-encode";
+/**
+ * What happens to the picture and the captions: drawn in (burn-in), muxed as a track beside a copied
+ * picture (soft-subtitles) or beside a re-encoded one (re-encode-soft-subtitles: the input's video codec
+ * cannot go into an MP4), or no captions at all (copy / re-encode).
+ */
+export type RenderMode = "burn-in" | "soft-subtitles" | "re-encode-soft-subtitles" | "copy" | "re-encode";
 
 /** Which ffmpeg recipe an input needs; exported for unit tests. */
 export function renderMode(input: Pick<RenderInput, "media" | "srtFile" | "burnIn">): RenderMode {
-  const copyable =
-    MP4_VIDEO_CODECS.has(input.media.videoCodec ?? "") &&
-    (!input.media.hasAudio || MP4_AUDIO_CODECS.has(input.media.audioCodec ?? ""));
   if (input.srtFile && input.burnIn) return "burn-in";
-  if (!copyable) return "re-encode";
-  return input.srtFile ? "soft-subtitles" : "copy";
+  const copyable = MP4_VIDEO_CODECS.has(input.media.videoCodec ?? "");
+  if (input.srtFile) return copyable ? "soft-subtitles" : "re-encode-soft-subtitles";
+  return copyable ? "copy" : "re-encode";
 }
 
 /**
  * Renders the output MP4: captions burned into the picture (libass `subtitles` filter, x264), or muxed as
- * a soft mov_text track without touching the picture. +faststart puts the index first so playback starts
- * before the download ends.
+ * a soft mov_text track (the picture copied when MP4 can carry its codec, else re-encoded). Audio is
+ * copied when MP4 can carry it, else AAC. +faststart puts the index first so playback starts before the
+ * download ends.
  */
 export async function renderVideo(input: RenderInput): Promise<RenderMode> {
   const mode = renderMode(input);
-  const command = ffmpeg(input.file).inputOptions("-hide_banner");
-  const outputOptions = ["-map", "0:v:0", "-map", "0:a:0?", "-movflags", "+faststart", "-map_metadata", "0"];
-  const audioCopy = !input.media.hasAudio || MP4_AUDIO_CODECS.has(input.media.audioCodec ?? "");
+  const command = ffmpegOnMedia({ file: input.file, demuxer: input.media.demuxer });
+  const track = input.audioTrack === null ? undefined : input.media.audioTracks[input.audioTrack];
+  const outputOptions = ["-map", "0:v:0", ...(track ? ["-map", `0:a:${track.index}`] : [])];
+  outputOptions.push("-movflags", "+faststart", "-map_metadata", "0");
 
-  if (mode === "burn-in" || mode === "re-encode") {
+  if (mode === "burn-in" || mode === "re-encode" || mode === "re-encode-soft-subtitles") {
     const filters = ["scale=trunc(iw/2)*2:trunc(ih/2)*2"];
-    if (mode === "burn-in" && input.srtFile) {
-      filters.push(
-        `subtitles='${filterPath(input.srtFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}':force_style='${CAPTION_STYLE}'`,
-      );
+    if (mode === "burn-in") {
+      if (!input.assFile) throw new Error("burn-in needs the ASS script of the cues");
+      // The script carries the exact style in the frame's own pixels (PlayResX/Y): libass draws it as is.
+      filters.push(`ass='${filterPath(input.assFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}'`);
     }
     // videoFilters(), not "-vf" in outputOptions: fluent-ffmpeg splits option strings at spaces.
     command.videoFilters(filters);
-    outputOptions.push(
-      "-c:v",
-      "libx264",
-      "-preset",
-      input.preset,
-      "-crf",
-      String(input.crf),
-      "-pix_fmt",
-      "yuv420p",
-      "-c:a",
-      audioCopy ? "copy" : "aac",
-      ...(audioCopy ? [] : ["-b:a", "128k"]),
-    );
+    outputOptions.push("-c:v", "libx264", "-preset", input.preset, "-crf", String(input.crf), "-pix_fmt", "yuv420p");
   } else {
-    outputOptions.push("-c:v", "copy", "-c:a", audioCopy ? "copy" : "aac");
-    if (mode === "soft-subtitles" && input.srtFile) {
-      command.input(input.srtFile);
-      outputOptions.push("-map", "1:0", "-c:s", "mov_text", "-metadata:s:s:0", "language=und");
-    }
+    outputOptions.push("-c:v", "copy");
+  }
+  if (track) {
+    const audioCopy = MP4_AUDIO_CODECS.has(track.codec ?? "");
+    outputOptions.push("-c:a", audioCopy ? "copy" : "aac", ...(audioCopy ? [] : ["-b:a", "128k"]));
+    if (track.language) outputOptions.push("-metadata:s:a:0", `language=${track.language}`);
+  }
+  if ((mode === "soft-subtitles" || mode === "re-encode-soft-subtitles") && input.srtFile) {
+    // The SRT is the second input; mov_text is the one subtitle codec MP4 players read.
+    command.input(input.srtFile);
+    outputOptions.push("-map", "1:0", "-c:s", "mov_text", "-metadata:s:s:0", `language=${track?.language ?? "und"}`);
   }
   command.outputOptions(outputOptions).format("mp4").output(input.output);
 

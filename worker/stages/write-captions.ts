@@ -1,21 +1,60 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { buildCues, toSrt, toVtt } from "../../lib/captions";
-import type { Cue } from "../../lib/captions/types";
+import { type AssFrame, type CueWordTimes, toAss } from "../../lib/captions/ass";
+import type { CaptionStyle } from "../../lib/captions/caption-style";
+import { collectWords } from "../../lib/captions/input-words";
+import type { Cue, CueRules } from "../../lib/captions/types";
 import type { Transcript } from "../transcribe/types";
 
-/** Builds readable cues from the transcript and writes the SRT and WebVTT files. */
+export interface CaptionFiles {
+  cues: Cue[];
+  srt: string;
+  vtt: string;
+  /** The ASS script burn-in draws. */
+  ass: string;
+}
+
+/** Builds readable cues from the transcript and writes the SRT, WebVTT and ASS files. */
 export async function writeCaptions(
   transcript: Transcript,
   workDir: string,
-): Promise<{ cues: Cue[]; srt: string; vtt: string }> {
+  rules: CueRules,
+  look: { style: CaptionStyle; frame: AssFrame },
+): Promise<CaptionFiles> {
   // Segments carry their own words where the backend timed them; passing segments alone keeps a segment
   // without word timings (e.g. one chunk of an API response) from being dropped in favour of the words.
-  const cues = buildCues(
-    transcript.segments.length > 0 ? { segments: transcript.segments } : { words: transcript.words },
-  );
+  const input = transcript.segments.length > 0 ? { segments: transcript.segments } : { words: transcript.words };
+  const cues = buildCues(input, rules);
+  const timed = transcript.words.length > 0 || transcript.segments.some((s) => (s.words?.length ?? 0) > 0);
+  const wordTimes = look.style.highlightWords && timed ? wordStartsPerCue(cues, collectWords(input)) : undefined;
+  return writeCueFiles(cues, workDir, { ...look, wordTimes });
+}
+
+/** Writes the SRT, WebVTT and ASS files of finished cues (built, or edited by a person). */
+export async function writeCueFiles(
+  cues: Cue[],
+  workDir: string,
+  look: { style: CaptionStyle; frame: AssFrame; wordTimes?: CueWordTimes },
+): Promise<CaptionFiles> {
   const srt = path.join(workDir, "captions.srt");
   const vtt = path.join(workDir, "captions.vtt");
-  await Promise.all([writeFile(srt, toSrt(cues)), writeFile(vtt, toVtt(cues))]);
-  return { cues, srt, vtt };
+  const ass = path.join(workDir, "captions.ass");
+  await Promise.all([
+    writeFile(srt, toSrt(cues)),
+    writeFile(vtt, toVtt(cues)),
+    writeFile(ass, toAss(cues, look.style, look.frame, look.wordTimes)),
+  ]);
+  return { cues, srt, vtt, ass };
+}
+
+// The builder shows every word once, in order: cue i holds the next n words, n its words on screen.
+function wordStartsPerCue(cues: Cue[], words: { start: number }[]): CueWordTimes {
+  let next = 0;
+  return cues.map((cue) => {
+    const count = cue.lines.join(" ").split(" ").filter(Boolean).length;
+    const starts = words.slice(next, next + count).map((word) => word.start / 1000);
+    next += count;
+    return starts.length === count ? starts : null;
+  });
 }

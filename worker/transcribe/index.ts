@@ -1,3 +1,9 @@
+import {
+  supportsLanguage,
+  type TranscriberCapabilities,
+  type TranscriberChoice as TranscriberChoiceName,
+} from "../../lib/asr/capabilities";
+import { JobError } from "../../lib/error-codes";
 import { OpenAITranscriber } from "./openai";
 import { PocketsphinxTranscriber } from "./pocketsphinx";
 import type { Transcriber } from "./types";
@@ -12,7 +18,7 @@ import {
 export type { TranscribeInput, Transcriber, Transcript } from "./types";
 
 export interface TranscriberConfig {
-  transcriber: "auto" | "openai" | "whisper" | "pocketsphinx";
+  transcriber: TranscriberChoiceName;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
   openaiModel: string;
@@ -89,5 +95,23 @@ function openaiTranscriber(config: TranscriberConfig): OpenAITranscriber {
     model: config.openaiModel,
     ...(config.openaiBaseUrl ? { baseURL: config.openaiBaseUrl } : {}),
     ...(config.openaiMaxUploadBytes ? { maxUploadBytes: config.openaiMaxUploadBytes } : {}),
+  });
+}
+
+/**
+ * A job that asked for a language the backend lacks fails at once, before any download or decoding:
+ * English recognition of French speech yields confident nonsense, and captions that look real but are
+ * wrong are worse than a clear refusal. The API refuses the same request up front; this catches an app
+ * configured differently from its workers, and jobs queued before a reconfiguration.
+ */
+export function refuseUnsupportedLanguage(capabilities: TranscriberCapabilities, language: string | undefined): void {
+  if (supportsLanguage(capabilities, language)) return;
+  throw new JobError("LANGUAGE_UNSUPPORTED", {
+    detail: {
+      backend: capabilities.backend,
+      model: capabilities.model,
+      requested: language,
+      available: [...capabilities.languages],
+    },
   });
 }

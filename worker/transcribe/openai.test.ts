@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Word } from "../../lib/captions/types";
 import { JobError } from "../../lib/error-codes";
@@ -21,6 +22,9 @@ import {
   OpenAITranscriber,
   type OpenAITranscriberOptions,
   parseSilenceLine,
+  refusesTimestamps,
+  sentencesOf,
+  silencesWithin,
   TranscriptStitcher,
 } from "./openai";
 import type { TranscribeInput } from "./types";
@@ -170,6 +174,42 @@ describe("OpenAITranscriber against a local OpenAI-compatible server (real pocke
     expect(server.requests).toHaveLength(1);
   });
 
+  it("a known text-only model (gpt-transcribe) goes straight to json chunks, keeps the text's casing and punctuation, and times it", async () => {
+    const server = await serve({ mode: "text-only", script: LONG_SCRIPT });
+    const recogniser = transcriber(server, { model: "gpt-transcribe" });
+    expect(recogniser.capabilities.wordTiming).toBe("aligned");
+    const transcript = await recogniser.transcribe(input(longSpeech));
+    expect(server.requests.every((r) => r.responseFormat === "json" && r.status === 200)).toBe(true);
+    expect(transcript).toMatchObject({ model: "gpt-transcribe", wordTiming: "aligned", punctuation: "native" });
+    const text = transcript.words.map((w) => w.text).join(" ");
+    expect(wordErrorRate(LONG_SCRIPT, text)).toBeLessThanOrEqual(0.05);
+    expect(text).toContain("Good morning everyone.");
+    expect(transcript.segments[0]?.text).toBe("Good morning everyone.");
+    let previous = 0;
+    for (const word of transcript.words) {
+      expect(word.start).toBeGreaterThanOrEqual(previous);
+      expect(word.end).toBeLessThanOrEqual(longSpeech.durationSec + 0.01);
+      previous = word.start;
+    }
+  });
+
+  it("an unknown model that answers 400 to verbose_json is switched to text for this and later jobs", async () => {
+    const server = await serve({ mode: "text-only", script: SHORT_SCRIPT });
+    const recogniser = transcriber(server, { model: "some-text-model" });
+    expect(recogniser.capabilities.wordTiming).toBe("native");
+    const transcript = await recogniser.transcribe(input(shortSpeech));
+    expect(transcript.wordTiming).toBe("aligned");
+    expect(server.requests.map((r) => [r.responseFormat, r.status])).toEqual([
+      ["verbose_json", 400],
+      ["json", 200],
+    ]);
+    expect(recogniser.capabilities.wordTiming).toBe("aligned");
+    server.setScript(SHORT_SCRIPT);
+    await recogniser.transcribe(input(shortSpeech));
+    expect(server.requests.at(-1)?.responseFormat).toBe("json");
+    expect(server.requests).toHaveLength(3);
+  });
+
   it("fails retryably on a 500 when no retries are left", async () => {
     const server = await serve({ failFirst: 1 });
     const error = await transcriber(server, { maxRetries: 0 })
@@ -302,6 +342,54 @@ describe("chunk planning and stitching", () => {
     expect(isPermanentRefusal(429, "insufficient_quota")).toBe(true);
     for (const status of [408, 409, 429, 500, 502, 503]) expect(isPermanentRefusal(status, null)).toBe(false);
     expect(isPermanentRefusal(undefined, null)).toBe(false);
+  });
+
+  it("knows a refusal of timestamps from other 400s", () => {
+    const refusal = (status: number, param: string | null, message: string) =>
+      OpenAI.APIError.generate(
+        status,
+        { message, type: "invalid_request_error", param, code: null },
+        message,
+        new Headers(),
+      );
+    expect(refusesTimestamps(refusal(400, "response_format", "response_format 'verbose_json' is not compatible"))).toBe(
+      true,
+    );
+    expect(refusesTimestamps(refusal(400, null, "timestamp_granularities are not supported for this model"))).toBe(
+      true,
+    );
+    expect(refusesTimestamps(refusal(400, "file", "Invalid file format."))).toBe(false);
+    expect(refusesTimestamps(refusal(401, "response_format", "verbose_json"))).toBe(false);
+    expect(refusesTimestamps(new Error("verbose_json"))).toBe(false);
+  });
+
+  it("cuts a text-only transcript into sentences at the model's own full stops", () => {
+    const w = (text: string, start: number): Word => ({ text, start, end: start + 0.2 });
+    const segments = sentencesOf([
+      w("Hello", 0),
+      w("there.", 0.3),
+      w("How", 1),
+      w("are", 1.3),
+      w("you?", 1.5),
+      w("Fine", 3),
+    ]);
+    expect(segments.map((s) => [s.text, s.start])).toEqual([
+      ["Hello there.", 0],
+      ["How are you?", 1],
+      ["Fine", 3],
+    ]);
+    expect(
+      silencesWithin(
+        [
+          { start: 1, end: 3 },
+          { start: 9, end: 12 },
+        ],
+        { start: 2, end: 10 },
+      ),
+    ).toEqual([
+      { start: 0, end: 1 },
+      { start: 7, end: 8 },
+    ]);
   });
 
   it("maps whisper's language names to ISO-639-1", () => {

@@ -2,16 +2,25 @@ import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { z } from "zod";
+import { BACKEND_CAPABILITIES, type TranscriberCapabilities } from "../../lib/asr/capabilities";
 import type { Segment, Word } from "../../lib/captions/types";
 import { type ErrorDetail, JobError } from "../../lib/error-codes";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
 import { runSubprocess, SubprocessError } from "../subprocess";
+import { type AlignResult, alignChunk, type TimeRange } from "./align";
 import type { TranscribeInput, Transcriber, Transcript } from "./types";
+
+export type { TimeRange };
 
 // Transcription through OpenAI's audio API or any server that speaks it (whisper.cpp's whisper-server,
 // LocalAI, ...). The 16 kHz WAV is re-encoded to Ogg/Opus first: speech at 24 kbit/s is ~180 KB per
 // minute, so about two hours fit in one request; longer audio is cut at silences into chunks that each
 // fit, sent one after another, and stitched back onto one timeline.
+//
+// Models that return text without timestamps (gpt-transcribe, gpt-4o-*-transcribe, many hosted servers)
+// are known by lib/asr/capabilities' table or by the 400 they answer to verbose_json. For them the audio
+// is always cut at silences into chunks of at most TEXT_ONLY_CHUNK_SEC, so each chunk's edges are true
+// times; each chunk is sent for plain `json` text and its words are timed inside it (./align.ts).
 
 export const OPENAI_BACKEND = "openai";
 /** A margin under OpenAI's 25 MB request limit, leaving room for the multipart envelope. */
@@ -27,6 +36,8 @@ export interface OpenAITranscriberOptions {
   requestTimeoutMs?: number;
   /** The SDK's retries of 408/409/429/5xx and connection errors, with backoff. */
   maxRetries?: number;
+  /** Text-only models: the aligner's pronunciation dictionary (bench/asr.ts passes a missing one to measure the fallback). */
+  alignDictionaryPath?: string;
 }
 
 const OPUS_BITRATE_BPS = 24_000;
@@ -36,28 +47,38 @@ const CHUNK_FILL = 0.9;
 const MIN_CHUNK_SEC = 2;
 /** ffmpeg silencedetect: quieter than -35 dBFS for 0.3 s counts as a pause between words. */
 const SILENCE_FILTER = "silencedetect=noise=-35dB:d=0.3";
-
-export interface TimeRange {
-  start: number;
-  end: number;
-}
+/**
+ * Longest chunk for a text-only model. Short chunks keep the proportional fallback close to the truth
+ * and alignment cheap; 30 s is the window Whisper-family models hear at once, so no sentence context
+ * is lost inside it. Chunks end at the last silence after half of this.
+ */
+export const TEXT_ONLY_CHUNK_SEC = 30;
 
 export class OpenAITranscriber implements Transcriber {
   readonly name = OPENAI_BACKEND;
+  /** Starts from the known-model table; a model that refuses timestamps turns it to "aligned" for good. */
+  capabilities: TranscriberCapabilities;
   private readonly client: OpenAI;
   private readonly model: string;
   private readonly maxUploadBytes: number;
   private readonly requestTimeoutMs: number;
   private readonly maxRetries: number;
+  private readonly alignDictionaryPath: string | undefined;
   /** Which server, for support; a host never carries credentials, unlike a full URL. */
   private readonly apiHost: string;
   private readonly apiKey: string;
 
   constructor(options: OpenAITranscriberOptions) {
     this.model = options.model;
+    this.capabilities = BACKEND_CAPABILITIES.openai({
+      transcriber: "openai",
+      openaiModel: options.model,
+      openaiKeySet: true,
+    });
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.requestTimeoutMs = options.requestTimeoutMs ?? TIMEOUTS.transcribeApiRequestMs;
     this.maxRetries = options.maxRetries ?? 2;
+    this.alignDictionaryPath = options.alignDictionaryPath;
     this.apiKey = options.apiKey;
     this.apiHost = options.baseURL ? safeHost(options.baseURL) : "api.openai.com";
     this.client = new OpenAI({
@@ -70,6 +91,18 @@ export class OpenAITranscriber implements Transcriber {
 
   async transcribe(input: TranscribeInput): Promise<Transcript> {
     throwIfAborted(input.signal);
+    if (this.capabilities.wordTiming === "aligned") return this.transcribeTextOnly(input);
+    try {
+      return await this.transcribeWithTimestamps(input);
+    } catch (error) {
+      if (!(error instanceof TimestampsRefused)) throw error;
+      // An unknown model (or a server) without timestamps: remember it, so later jobs skip the refusal.
+      this.capabilities = { ...this.capabilities, wordTiming: "aligned" };
+      return this.transcribeTextOnly(input);
+    }
+  }
+
+  private async transcribeWithTimestamps(input: TranscribeInput): Promise<Transcript> {
     const estimatedBytes = estimateOpusBytes(input.durationSec);
     if (estimatedBytes > this.maxUploadBytes * CHUNK_FILL) {
       return this.transcribeInChunks(input, estimatedBytes / input.durationSec);
@@ -87,7 +120,7 @@ export class OpenAITranscriber implements Transcriber {
       await encodeOpus(input, file, range);
       const bytes = (await stat(file)).size;
       if (bytes > this.maxUploadBytes) return { bytesPerSec: bytes / Math.max(input.durationSec, 0.1) };
-      const stitched = new TranscriptStitcher();
+      const stitched = new TranscriptStitcher(this.model);
       stitched.add(await this.request(input, file, 0, range), range);
       input.onProgress(1);
       return { transcript: stitched.result(input.language) };
@@ -101,7 +134,7 @@ export class OpenAITranscriber implements Transcriber {
    * before it is sent, so the disk holds one at a time.
    */
   private async transcribeInChunks(input: TranscribeInput, bytesPerSec: number): Promise<Transcript> {
-    const stitched = new TranscriptStitcher();
+    const stitched = new TranscriptStitcher(this.model);
     const silences = await detectSilences(input);
     let targetSec = (this.maxUploadBytes * CHUNK_FILL) / bytesPerSec;
     let start = 0;
@@ -139,33 +172,139 @@ export class OpenAITranscriber implements Transcriber {
     return stitched.result(input.language);
   }
 
+  /**
+   * For models that answer text only: cut at silences into chunks of ≤ TEXT_ONLY_CHUNK_SEC, send each for
+   * plain text, and time its words inside the chunk. A chunk that is all silence is not sent (text-only
+   * models tend to invent a "Thank you." for silence).
+   */
+  private async transcribeTextOnly(input: TranscribeInput): Promise<Transcript> {
+    const silences = await detectSilences(input);
+    const bytesPerSec = estimateOpusBytes(input.durationSec) / Math.max(input.durationSec, 0.1);
+    const targetSec = Math.min(TEXT_ONLY_CHUNK_SEC, (this.maxUploadBytes * CHUNK_FILL) / bytesPerSec);
+    const words: Word[] = [];
+    const alignment = { forced: 0, proportional: 0, fallbackReasons: [] as string[] };
+    let language: string | null = null;
+    let start = 0;
+    let index = 0;
+    while (start < input.durationSec - 0.01) {
+      const range = { start, end: nextChunkEnd(start, input.durationSec, targetSec, silences) };
+      const inside = silencesWithin(silences, range);
+      const allSilent = inside.some((s) => s.start <= 0.01 && s.end >= range.end - range.start - 0.01);
+      if (!allSilent) {
+        const file = path.join(input.workDir, `openai-chunk-${index}.ogg`);
+        const wav = path.join(input.workDir, `openai-chunk-${index}.wav`);
+        try {
+          await encodeOpus(input, file, range);
+          const answer = await this.requestText(input, file, index, range);
+          language ??= answer.language ? languageCode(answer.language) : null;
+          if (answer.text.trim() !== "") {
+            await cutWav(input, wav, range);
+            const aligned = await this.align(input, answer.text, wav, range, inside, index);
+            alignment[aligned.method]++;
+            if (aligned.fallbackReason) alignment.fallbackReasons.push(`chunk ${index}: ${aligned.fallbackReason}`);
+            for (const word of aligned.words) {
+              words.push({ text: word.text, start: word.start + range.start, end: word.end + range.start });
+            }
+          }
+        } finally {
+          await Promise.all([rm(file, { force: true }), rm(wav, { force: true })]);
+        }
+      }
+      input.onProgress(Math.min(0.99, range.end / input.durationSec));
+      start = range.end;
+      index++;
+    }
+    input.onProgress(1);
+    return {
+      backend: OPENAI_BACKEND,
+      model: this.model,
+      language: input.language ?? language,
+      words,
+      segments: sentencesOf(words),
+      empty: words.length === 0,
+      punctuation: "native",
+      wordTiming: "aligned",
+      alignment,
+    };
+  }
+
+  private align(
+    input: TranscribeInput,
+    text: string,
+    wavPath: string,
+    range: TimeRange,
+    silences: TimeRange[],
+    index: number,
+  ): Promise<AlignResult> {
+    const seconds = range.end - range.start;
+    return alignChunk({
+      text,
+      wavPath,
+      durationSec: seconds,
+      silences,
+      grammarPath: path.join(input.workDir, `openai-chunk-${index}.gram`),
+      signal: input.signal,
+      ...(this.alignDictionaryPath ? { dictionaryPath: this.alignDictionaryPath } : {}),
+      timeoutMs: scaledTimeout(TIMEOUTS.transcribeLocalFloorMs, TIMEOUTS.transcribeLocalPerMediaSecondMs, seconds),
+    });
+  }
+
+  /** One chunk as plain `json` text (what gpt-transcribe answers); `language` when the server adds one. */
+  private async requestText(
+    input: TranscribeInput,
+    file: string,
+    chunkIndex: number,
+    range: TimeRange,
+  ): Promise<ApiText> {
+    const response = await this.send(input, chunkIndex, range, {
+      file: await toFile(await readFile(file), "audio.ogg", { type: "audio/ogg" }),
+      model: this.model,
+      response_format: "json",
+      ...(input.language ? { language: input.language } : {}),
+    });
+    return this.parse(apiTextSchema, response, chunkIndex);
+  }
+
   private async request(
     input: TranscribeInput,
     file: string,
     chunkIndex: number,
     range: TimeRange,
   ): Promise<ApiTranscript> {
-    const upload = await toFile(await readFile(file), "audio.ogg", { type: "audio/ogg" });
-    let response: unknown;
+    const response = await this.send(input, chunkIndex, range, {
+      file: await toFile(await readFile(file), "audio.ogg", { type: "audio/ogg" }),
+      model: this.model,
+      response_format: "verbose_json",
+      timestamp_granularities: ["word", "segment"],
+      ...(input.language ? { language: input.language } : {}),
+    });
+    return this.parse(apiTranscriptSchema, response, chunkIndex);
+  }
+
+  private async send(
+    input: TranscribeInput,
+    chunkIndex: number,
+    range: TimeRange,
+    body: OpenAI.Audio.TranscriptionCreateParamsNonStreaming,
+  ): Promise<unknown> {
     try {
-      response = await raceAbort(
-        this.client.audio.transcriptions.create(
-          {
-            file: upload,
-            model: this.model,
-            response_format: "verbose_json",
-            timestamp_granularities: ["word", "segment"],
-            ...(input.language ? { language: input.language } : {}),
-          },
-          { signal: input.signal, timeout: this.requestTimeoutMs, maxRetries: this.maxRetries },
-        ),
+      return await raceAbort(
+        this.client.audio.transcriptions.create(body, {
+          signal: input.signal,
+          timeout: this.requestTimeoutMs,
+          maxRetries: this.maxRetries,
+        }),
         input.signal,
       );
     } catch (error) {
       if (input.signal.aborted) throw abortReason(input.signal);
+      if (body.response_format === "verbose_json" && refusesTimestamps(error)) throw new TimestampsRefused();
       throw this.toJobError(error, { chunkIndex, chunkStartSec: range.start });
     }
-    const parsed = apiTranscriptSchema.safeParse(response);
+  }
+
+  private parse<T>(schema: z.ZodType<T>, response: unknown, chunkIndex: number): T {
+    const parsed = schema.safeParse(response);
     if (!parsed.success) {
       throw new JobError("TRANSCRIPTION_FAILED", {
         detail: this.detail({
@@ -234,6 +373,21 @@ export class OpenAITranscriber implements Transcriber {
   }
 }
 
+/** Raised inside the client when the model refuses verbose_json/timestamps; the transcriber switches to text. */
+class TimestampsRefused extends Error {}
+
+/**
+ * A 400 about the response format or timestamps, as OpenAI answers for a text-only model: "response_format
+ * 'verbose_json' is not compatible with model 'gpt-4o-transcribe'. Use 'json' or 'text' instead." with
+ * `param: "response_format"`; other servers name timestamp_granularities or only say it in the message.
+ */
+export function refusesTimestamps(error: unknown): boolean {
+  if (!(error instanceof OpenAI.APIError) || (error.status !== 400 && error.status !== 422)) return false;
+  const param = typeof error.param === "string" ? error.param : "";
+  if (/response_format|timestamp_granularities/.test(param)) return true;
+  return /verbose_json|timestamp/i.test(error.message);
+}
+
 /** 400/401/403/404/413/422 and quota exhaustion: asking again cannot help. */
 export function isPermanentRefusal(status: number | undefined, apiCode: string | null): boolean {
   if (status === undefined) return false;
@@ -264,6 +418,36 @@ export function nextChunkEnd(
   return best ?? budgetEnd;
 }
 
+/** The silences that overlap `range`, clipped to it and relative to its start. */
+export function silencesWithin(silences: readonly TimeRange[], range: TimeRange): TimeRange[] {
+  return silences
+    .filter((s) => s.end > range.start && s.start < range.end)
+    .map((s) => ({
+      start: Math.max(s.start, range.start) - range.start,
+      end: Math.min(s.end, range.end) - range.start,
+    }));
+}
+
+/** Timed words as sentence segments: a segment ends after a word ending in . ? ! (the model's punctuation). */
+export function sentencesOf(words: readonly Word[]): Segment[] {
+  const segments: Segment[] = [];
+  let current: Word[] = [];
+  const flush = () => {
+    const first = current[0];
+    const last = current.at(-1);
+    if (first && last) {
+      segments.push({ text: current.map((w) => w.text).join(" "), start: first.start, end: last.end, words: current });
+    }
+    current = [];
+  };
+  for (const word of words) {
+    current.push(word);
+    if (/[.!?…]["'”’)]*$/.test(word.text)) flush();
+  }
+  flush();
+  return segments;
+}
+
 /** Parses one line of ffmpeg's silencedetect log into an event, or null for any other line. */
 export function parseSilenceLine(line: string): { kind: "start" | "end"; time: number } | null {
   const match = /silence_(start|end):\s*(-?\d+(?:\.\d+)?)/.exec(line);
@@ -290,10 +474,14 @@ const apiTranscriptSchema = z.object({
   segments: z.array(apiSegmentSchema).nullish(),
 });
 type ApiTranscript = z.infer<typeof apiTranscriptSchema>;
+/** `response_format: "json"`: gpt-transcribe and gpt-4o-*-transcribe answer `{ text }` (plus usage). */
+const apiTextSchema = z.object({ text: z.string(), language: z.string().nullish() });
+type ApiText = z.infer<typeof apiTextSchema>;
 type ApiWord = z.infer<typeof apiWordSchema>;
 
 /** Collects chunk results onto the input's timeline. */
 export class TranscriptStitcher {
+  constructor(private readonly model = "whisper-1") {}
   private readonly words: Word[] = [];
   private readonly segments: Segment[] = [];
   private language: string | null = null;
@@ -320,6 +508,9 @@ export class TranscriptStitcher {
   result(requestedLanguage: string | undefined): Transcript {
     return {
       backend: OPENAI_BACKEND,
+      model: this.model,
+      punctuation: "native",
+      wordTiming: "native",
       // A language we asked for is what the model was told to hear; otherwise trust its detection.
       language: requestedLanguage ?? this.language,
       words: this.words,
@@ -397,6 +588,19 @@ async function encodeOpus(input: TranscribeInput, out: string, range: TimeRange)
       ...["-application", "voip", "-f", "ogg", out],
     ],
     { step: "encode", signal: input.signal, timeoutMs: audioPassTimeout(seconds) },
+  );
+}
+
+/** `range` of the WAV as a WAV of its own, for alignment (same format, so pocketsphinx reads it). */
+async function cutWav(input: TranscribeInput, out: string, range: TimeRange): Promise<void> {
+  const seconds = Math.max(0, range.end - range.start);
+  await runFfmpeg(
+    [
+      ...(range.start > 0 ? ["-ss", range.start.toFixed(3)] : []),
+      ...(range.end >= input.durationSec ? [] : ["-t", seconds.toFixed(3)]),
+      ...["-i", input.wavPath, "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", out],
+    ],
+    { step: "cut-chunk", signal: input.signal, timeoutMs: audioPassTimeout(seconds) },
   );
 }
 

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobError } from "../../lib/error-codes";
 import { makeSpeechWav, runFfmpeg } from "../../tests/support/make-media";
 import { wordErrorRate } from "../../tests/support/wer";
+import { refuseUnsupportedLanguage } from "./index";
 import {
   cleanPocketsphinxToken,
   groupWordsIntoSegments,
+  guessPunctuation,
   PocketsphinxTranscriber,
   parsePocketsphinxLine,
 } from "./pocketsphinx";
@@ -16,6 +18,27 @@ import type { TranscribeInput } from "./types";
 const SCRIPT =
   "The weather is nice today and we are going to the park with our friends. " +
   "We will meet at the station after lunch and take the train to the city.";
+
+describe("guessPunctuation", () => {
+  const w = (text: string, start: number, end: number) => ({ text, start, end });
+
+  it("a full stop before a long pause and at the end, a capital after it and at the start", () => {
+    const words = [w("good", 0, 0.3), w("morning", 0.31, 0.7), w("we", 1.2, 1.3), w("start", 1.31, 1.6)];
+    expect(guessPunctuation(words).map((x) => x.text)).toEqual(["Good", "morning.", "We", "start."]);
+  });
+
+  it("leaves short pauses (commas, breaths) alone and keeps times", () => {
+    const words = [w("yes", 0, 0.2), w("and", 0.28, 0.4), w("no", 0.41, 0.6)];
+    const guessed = guessPunctuation(words);
+    expect(guessed.map((x) => x.text)).toEqual(["Yes", "and", "no."]);
+    expect(guessed.map((x) => [x.start, x.end])).toEqual(words.map((x) => [x.start, x.end]));
+  });
+
+  it("keeps I capitalised and adds no second stop", () => {
+    expect(guessPunctuation([w("I'm", 0, 0.2), w("here.", 0.21, 0.5)]).map((x) => x.text)).toEqual(["I'm", "here."]);
+    expect(guessPunctuation([])).toEqual([]);
+  });
+});
 
 describe("parsePocketsphinxLine", () => {
   it("reads a timed word line", () => {
@@ -132,7 +155,7 @@ describe("PocketsphinxTranscriber (real pocketsphinx_continuous)", () => {
     expect(wer).toBeLessThanOrEqual(0.15);
     let previousEnd = 0;
     for (const word of transcript.words) {
-      expect(word.text).toMatch(/^[A-Za-z']+$/);
+      expect(word.text).toMatch(/^[A-Za-z']+\.?$/);
       expect(word.start).toBeGreaterThanOrEqual(previousEnd);
       expect(word.end).toBeGreaterThanOrEqual(word.start);
       previousEnd = word.end;
@@ -140,6 +163,11 @@ describe("PocketsphinxTranscriber (real pocketsphinx_continuous)", () => {
     expect(previousEnd).toBeLessThanOrEqual(speech.durationSec);
     expect(transcript.segments.flatMap((s) => s.words ?? [])).toEqual(transcript.words);
     expect(transcript.segments.map((s) => s.text).join(" ")).toBe(hypothesis);
+    // Guessed punctuation: a capital at the start, a full stop at the end, and never more stops than the
+    // two sentences (here pocketsphinx fills the pause after "friends" with an "and", so it finds one).
+    expect(transcript.punctuation).toBe("guessed");
+    expect(hypothesis).toMatch(/^[A-Z].*\.$/);
+    expect(hypothesis.match(/\./g)?.length ?? 0).toBeLessThanOrEqual(2);
     expect(progress.at(-1)).toBe(1);
     expect(progress.length).toBeGreaterThan(1);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
@@ -152,13 +180,23 @@ describe("PocketsphinxTranscriber (real pocketsphinx_continuous)", () => {
     expect(transcript).toMatchObject({ empty: true, words: [], segments: [] });
   });
 
-  it("refuses another explicitly requested language at once (LANGUAGE_UNSUPPORTED), and takes en as English", async () => {
+  it("declares English only: another language is refused before any work (LANGUAGE_UNSUPPORTED), en is heard", async () => {
     const speech = await makeSpeechWav({ script: "Thank you very much." });
-    const error = await new PocketsphinxTranscriber()
-      .transcribe(inputFor(speech.path, speech.durationSec, { language: "de" }))
-      .catch((e: unknown) => e);
+    const recogniser = new PocketsphinxTranscriber();
+    let error: unknown;
+    try {
+      refuseUnsupportedLanguage(recogniser.capabilities, "de");
+    } catch (caught) {
+      error = caught;
+    }
     expect(error).toBeInstanceOf(JobError);
-    expect(error).toMatchObject({ code: "LANGUAGE_UNSUPPORTED", retryable: false, detail: { requested: "de" } });
+    expect(error).toMatchObject({
+      code: "LANGUAGE_UNSUPPORTED",
+      retryable: false,
+      detail: { backend: "pocketsphinx", requested: "de", available: ["en"] },
+    });
+    expect(() => refuseUnsupportedLanguage(recogniser.capabilities, "en")).not.toThrow();
+    expect(() => refuseUnsupportedLanguage(recogniser.capabilities, undefined)).not.toThrow();
     const english = await new PocketsphinxTranscriber().transcribe(
       inputFor(speech.path, speech.durationSec, { language: "en" }),
     );

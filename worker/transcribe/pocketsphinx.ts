@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { BACKEND_CAPABILITIES } from "../../lib/asr/capabilities";
 import type { Segment, Word } from "../../lib/captions/types";
 import { JobError } from "../../lib/error-codes";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
@@ -63,6 +64,28 @@ export function cleanPocketsphinxToken(token: string): string | null {
 }
 
 /**
+ * A pause at least this long between two words is taken as the end of a sentence. Measured on flite `slt`
+ * speech through pocketsphinx (bench/asr.ts prints it): gaps at sentence ends 0.29–0.59 s, at commas
+ * 0.05–0.08 s, between other words ≤ 0.02 s. Human speech pauses more inside sentences, so this errs long.
+ */
+export const SENTENCE_PAUSE_SEC = 0.25;
+
+/**
+ * The cheap punctuation readers expect from a recogniser that gives none: a full stop before a long pause
+ * and at the end, a capital after it and at the start. Guessed, and marked so (`punctuation: "guessed"`).
+ */
+export function guessPunctuation(words: readonly Word[], pauseSec = SENTENCE_PAUSE_SEC): Word[] {
+  return words.map((word, i) => {
+    const previous = words[i - 1];
+    const next = words[i + 1];
+    let text = word.text;
+    if (!previous || word.start - previous.end >= pauseSec) text = text.charAt(0).toUpperCase() + text.slice(1);
+    if ((!next || next.start - word.end >= pauseSec) && !/[.!?,;:]$/.test(text)) text = `${text}.`;
+    return text === word.text ? word : { ...word, text };
+  });
+}
+
+/**
  * Groups words into segments at pauses. Word times are contiguous inside an utterance (silence shows as
  * `<sil>` tokens, which we drop), so the gap between two words is exactly the pause between them.
  * Segments are also capped in length so a speaker who never pauses still gets sentence-sized pieces.
@@ -71,7 +94,7 @@ export function groupWordsIntoSegments(
   words: readonly Word[],
   options: { minPauseSec?: number; maxSegmentSec?: number } = {},
 ): Segment[] {
-  const minPauseSec = options.minPauseSec ?? 0.3;
+  const minPauseSec = options.minPauseSec ?? SENTENCE_PAUSE_SEC;
   const maxSegmentSec = options.maxSegmentSec ?? 10;
   const segments: Segment[] = [];
   let current: Word[] = [];
@@ -95,6 +118,7 @@ export function groupWordsIntoSegments(
 
 export class PocketsphinxTranscriber implements Transcriber {
   readonly name = POCKETSPHINX_BACKEND;
+  readonly capabilities = BACKEND_CAPABILITIES.pocketsphinx();
   private readonly binary: string;
   private readonly extraArgs: string[];
   private readonly timeoutMs: number | undefined;
@@ -105,32 +129,27 @@ export class PocketsphinxTranscriber implements Transcriber {
     this.timeoutMs = options.timeoutMs;
   }
 
-  /**
-   * Only the bundled US English model exists. A job that explicitly asked for another language fails at
-   * once with LANGUAGE_UNSUPPORTED: English recognition of French speech yields confident nonsense, and
-   * captions that look real but are wrong are worse than a clear refusal. "auto" is taken as English.
-   */
+  /** US English only (the processor refuses other languages before any work, from `capabilities`). */
   async transcribe(input: TranscribeInput): Promise<Transcript> {
-    if (input.language && input.language !== "en") {
-      throw new JobError("LANGUAGE_UNSUPPORTED", {
-        detail: { backend: POCKETSPHINX_BACKEND, requested: input.language, available: ["en"] },
-      });
-    }
-    const words: Word[] = [];
+    const heard: Word[] = [];
     const progress = monotonicProgress(input.onProgress, input.durationSec);
     await this.run(input, (line) => {
       const parsed = parsePocketsphinxLine(line);
       if (!parsed) return;
       progress(parsed.end);
-      if (parsed.kind === "word") words.push({ text: parsed.text, start: parsed.start, end: parsed.end });
+      if (parsed.kind === "word") heard.push({ text: parsed.text, start: parsed.start, end: parsed.end });
     });
     input.onProgress(1);
+    const words = guessPunctuation(heard);
     return {
       backend: POCKETSPHINX_BACKEND,
+      model: this.capabilities.model,
       language: "en",
       words,
       segments: groupWordsIntoSegments(words),
       empty: words.length === 0,
+      punctuation: this.capabilities.punctuation,
+      wordTiming: this.capabilities.wordTiming,
     };
   }
 

@@ -125,7 +125,7 @@ describe("whisper backend with the generated test model (real binding, real audi
     ).rejects.toMatchObject({ code: "LANGUAGE_UNSUPPORTED" });
 
     const multilingual = transcriberFor(multilingualModel);
-    expect(multilingual.capabilities).toMatchObject({ detectsLanguage: true, translatesToEnglish: true });
+    expect(multilingual.capabilities).toMatchObject({ detectsLanguage: true, translation: true });
     const detected = await multilingual.transcribe(inputFor(speech.path, speech.durationSec));
     // A random model detects a random language: only that detection ran and gave one of Whisper's codes.
     expect(WHISPER_LANGUAGES).toContain(detected.language);

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { BACKEND_CAPABILITIES, type TranscriberCapabilities, WHISPER_CPP_LANGUAGES } from "../../lib/asr/capabilities";
 import type { Word } from "../../lib/captions/types";
 import { type ErrorDetail, JobError } from "../../lib/error-codes";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
@@ -23,16 +24,8 @@ import {
 
 export const WHISPER_BACKEND = "whisper";
 
-/** Whisper's languages: whisper.cpp's table minus the two with three-letter codes (haw, yue). */
-// biome-ignore format: a table
-export const WHISPER_LANGUAGES = [
-  "en", "zh", "de", "es", "ru", "ko", "fr", "ja", "pt", "tr", "pl", "ca", "nl", "ar", "sv", "it", "id", "hi",
-  "fi", "vi", "he", "uk", "el", "ms", "cs", "ro", "da", "hu", "ta", "no", "th", "ur", "hr", "bg", "lt", "la",
-  "mi", "ml", "cy", "sk", "te", "fa", "lv", "bn", "sr", "az", "sl", "kn", "et", "mk", "br", "eu", "is", "hy",
-  "ne", "mn", "bs", "kk", "sq", "sw", "gl", "mr", "pa", "si", "km", "sn", "yo", "so", "af", "oc", "ka", "be",
-  "tg", "sd", "gu", "am", "yi", "lo", "uz", "fo", "ht", "ps", "tk", "nn", "mt", "sa", "lb", "my", "bo", "tl",
-  "mg", "as", "tt", "ln", "ha", "ba", "jw", "su",
-] as const;
+/** Whisper's languages (whisper.cpp's table minus haw, yue), from the shared table the app reads too. */
+export const WHISPER_LANGUAGES = WHISPER_CPP_LANGUAGES;
 
 /** What a Whisper model can do; `.en` models know English only and neither detect nor translate. */
 export interface WhisperCapabilities {
@@ -141,22 +134,30 @@ export function whisperUnavailableReason(): string | null {
 export class WhisperTranscriber implements Transcriber {
   readonly name = WHISPER_BACKEND;
   readonly model: WhisperModelInfo;
-  readonly capabilities: WhisperCapabilities;
+  /** The shared declaration (lib/asr/capabilities), from the model's own name. */
+  readonly capabilities: TranscriberCapabilities;
+  private readonly whisper: WhisperCapabilities;
   private readonly threads: number;
   private readonly timeoutMs: number | undefined;
 
   constructor(options: WhisperOptions) {
     this.model = options.model;
-    this.capabilities = whisperCapabilities(options.model);
+    this.whisper = whisperCapabilities(options.model);
+    this.capabilities = BACKEND_CAPABILITIES.whisper({
+      transcriber: "whisper",
+      openaiModel: "",
+      openaiKeySet: false,
+      whisperModel: options.model.name,
+    });
     this.threads = options.threads ?? availableParallelism();
     this.timeoutMs = options.timeoutMs;
   }
 
   async transcribe(input: TranscribeInput): Promise<Transcript> {
     const requested = input.language;
-    if (requested && !this.capabilities.languages.includes(requested)) {
+    if (requested && !this.whisper.languages.includes(requested)) {
       throw new JobError("LANGUAGE_UNSUPPORTED", {
-        detail: { backend: WHISPER_BACKEND, model: this.model.name, requested, available: this.capabilities.languages },
+        detail: { backend: WHISPER_BACKEND, model: this.model.name, requested, available: this.whisper.languages },
       });
     }
     const request: WhisperChildRequest = {
@@ -164,7 +165,7 @@ export class WhisperTranscriber implements Transcriber {
       wavPath: input.wavPath,
       // An English-only model is told so; a multilingual one detects the language unless asked for one.
       language: requested ?? (this.model.multilingual ? "auto" : "en"),
-      translate: Boolean(input.translate) && this.capabilities.translatesToEnglish,
+      translate: Boolean(input.translate) && this.whisper.translatesToEnglish,
       threads: this.threads,
     };
     const result = await this.run(request, input);
@@ -172,6 +173,9 @@ export class WhisperTranscriber implements Transcriber {
     input.onProgress(1);
     return {
       backend: WHISPER_BACKEND,
+      model: this.model.name,
+      punctuation: "native",
+      wordTiming: "native",
       language: request.translate ? "en" : (requested ?? result.language ?? null),
       words,
       segments: groupWordsIntoSegments(words),

@@ -16,6 +16,7 @@ import {
   parseJobFilter,
 } from "@/lib/admin/job-filters";
 import { listJobs } from "@/lib/admin/job-list";
+import { describeSubmitter } from "@/lib/admin/submitter";
 import { appServices } from "@/lib/app-services";
 import { CONSOLE_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
 import { requireRole } from "@/lib/auth/session";
@@ -48,6 +49,12 @@ function SortHeader({ filter, sort, className }: { filter: JobFilter; sort: JobS
   );
 }
 
+/** The submitter, linking to the list narrowed to their jobs. */
+function SubmitterLink({ filter, submitter }: { filter: JobFilter; submitter: ReturnType<typeof describeSubmitter> }) {
+  if (!submitter.filter) return <span className="adm-muted">{submitter.label}</span>;
+  return <Link href={href(filter, { submitter: submitter.filter, page: 1 })}>{submitter.label}</Link>;
+}
+
 function When({ at, now }: { at: Date; now: Date }) {
   return <RelativeTime iso={at.toISOString()} relative={formatRelative(at, now)} utc={formatDateTime(at)} />;
 }
@@ -56,7 +63,7 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
   const query = await searchParams;
   const filter = parseJobFilter(query);
   const user = await requireRole(CONSOLE_READERS, href(filter));
-  const { rows, total, page, pageCount } = await listJobs(appServices().db, filter);
+  const { rows, total, page, pageCount } = await listJobs(appServices().db, filter, user.role);
   const now = new Date();
   const current = { ...filter, page };
   const canBulkRetry = roleAllows(JOB_ADMINS, user.role) && (!filter.status || filter.status === "failed");
@@ -102,6 +109,7 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                 <th scope="col">Job</th>
                 <th scope="col">Status</th>
                 <th scope="col">Error</th>
+                <th scope="col">Submitted by</th>
                 <SortHeader filter={current} sort="created" />
                 <SortHeader filter={current} sort="updated" />
                 <SortHeader filter={current} sort="duration" className="adm-num" />
@@ -130,6 +138,9 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
                     )}
                   </td>
                   <td>{job.errorCode ?? "—"}</td>
+                  <td>
+                    <SubmitterLink filter={current} submitter={describeSubmitter(job)} />
+                  </td>
                   <td className="adm-nowrap">
                     <When at={job.createdAt} now={now} />
                   </td>

@@ -8,6 +8,8 @@ import { AutoRefresh } from "@/components/admin/auto-refresh";
 import { ErrorPanel } from "@/components/admin/error-panel";
 import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
+import { ReadabilityTable } from "@/components/captions/readability-table";
+import { CaptionEditor } from "@/components/job/caption-editor";
 import { formatBytes, formatDateTime, formatDuration, humanize } from "@/lib/admin/formatting";
 import { getJobDetail } from "@/lib/admin/job-detail";
 import { appServices } from "@/lib/app-services";
@@ -119,6 +121,16 @@ export default async function JobPage({ params }: { params: Params }) {
                 <dd>{job.canceledBy ?? "—"}</dd>
               </>
             )}
+            <dt>Submitted by</dt>
+            <dd>
+              {job.submitter.filter ? (
+                <Link href={`/admin/jobs?submitter=${encodeURIComponent(job.submitter.filter)}`}>
+                  {job.submitter.label}
+                </Link>
+              ) : (
+                job.submitter.label
+              )}
+            </dd>
           </dl>
         </section>
 
@@ -142,6 +154,10 @@ export default async function JobPage({ params }: { params: Params }) {
             <dd>{job.options.language ?? "Automatic"}</dd>
             <dt>Captions</dt>
             <dd>{job.options.burnIn ? "Burned into the picture" : "Subtitle track"}</dd>
+            <dt>Audio track</dt>
+            <dd>{job.options.audioTrack ?? "Automatic"}</dd>
+            <dt>Caption profile</dt>
+            <dd>{job.options.profile}</dd>
           </dl>
         </section>
       </div>
@@ -160,6 +176,7 @@ export default async function JobPage({ params }: { params: Params }) {
           <h2 id="result-title">Result</h2>
           {/* S3 URLs are cross-origin: the caption track only loads with CORS, which the bucket must allow. */}
           <video
+            id="admin-job-video"
             className="adm-video"
             controls
             preload="metadata"
@@ -184,6 +201,24 @@ export default async function JobPage({ params }: { params: Params }) {
               ? "No speech was found: the captions are empty on purpose."
               : `${job.result.cueCount ?? 0} captions${job.result.language ? ` · language ${job.result.language}` : ""}.`}
           </p>
+          {job.result.transcriber && (
+            <p>
+              Recognised by {job.result.transcriber.backend} ({job.result.transcriber.model})
+              {job.result.transcriber.punctuation === "guessed" ? " · punctuation guessed from pauses" : ""}
+              {job.result.transcriber.wordTiming === "aligned" ? " · text-only model, words aligned here" : ""}.
+            </p>
+          )}
+          {job.status === "completed" && isAdmin && <CaptionEditor jobId={job.id} videoId="admin-job-video" asAdmin />}
+          {job.result.readability && (
+            <>
+              <h3 id="readability-title">Readability</h3>
+              <ReadabilityTable
+                report={job.result.readability}
+                headingId="readability-title"
+                className="adm-readability"
+              />
+            </>
+          )}
           <ul className="adm-buttons" style={{ listStyle: "none", padding: 0 }}>
             <li>
               <a className="adm-button" data-variant="secondary" href={job.result.videoUrl} download>
