@@ -4,6 +4,10 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // NEXT_DIST_DIR lets parallel checkouts/test runs build without clobbering each other's output.
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
+  // The app image builds with NEXT_OUTPUT=standalone: .next/standalone then holds a server.js and only the
+  // node_modules files the server imports (docker/Dockerfile). `npm start` and the tests keep `next start`,
+  // which does not run a standalone build.
+  ...(process.env.NEXT_OUTPUT === "standalone" ? { output: "standalone" as const } : {}),
   // `npm test` type-checks the whole repo once with `tsc --noEmit`; a second pass inside every build
   // would only cost time on 2 cores.
   typescript: { ignoreBuildErrors: true },

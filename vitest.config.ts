@@ -31,7 +31,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/**/*.test.ts"],
-          exclude: ["tests/support/**"],
+          // tests/docker/ is `npm run test:docker` (vitest.docker.config.ts): it needs a Docker engine.
+          exclude: ["tests/support/**", "tests/docker/**"],
           globalSetup: ["tests/global-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,

@@ -1,12 +1,17 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/prisma/client";
+import { TIMEOUTS } from "./timeouts";
 
 export type { Prisma } from "./generated/prisma/client";
 export { JobStatus, Role } from "./generated/prisma/enums";
 
 /** A Prisma client on the pg driver adapter (Prisma 7 has no bundled Rust query engine). */
 export function createPrisma(databaseUrl: string, options: { max?: number } = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.max ?? 10 });
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: TIMEOUTS.databaseConnectMs,
+  });
   return new PrismaClient({ adapter });
 }
 

@@ -2,8 +2,9 @@
 import { access, constants, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { Worker } from "bullmq";
+import { DelayedError, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { createPrisma } from "../lib/db";
+import { databaseUnavailableReason } from "../lib/db-errors";
 import { exitOnEnvError } from "../lib/env/parse-env";
 import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
 import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
@@ -16,8 +17,10 @@ import { TIMEOUTS, withTimeout } from "../lib/timeouts";
 import { createWebhookQueue } from "../lib/webhooks/contract";
 import { emitJobEvent } from "../lib/webhooks/emit";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
+import { sweepAbandonedJobDirs } from "./job-dirs";
 import { processCaptionJob } from "./process-caption-job";
 import { queueFacingError } from "./queue-record";
+import { startReaper } from "./reaper";
 import { reconcileFailedJob } from "./reconcile-failed";
 import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
 import { startWebhookConsumer } from "./webhook-consumer";
@@ -31,10 +34,14 @@ try {
 
 const log = createLogger("worker", env.LOG_LEVEL);
 // Per-job temp dirs live here: an unwritable dir would fail every job, so say it once, at start.
-await ensureWritableDir(env.WORKER_TMP_DIR ?? tmpdir()).catch((error: Error) => {
+const tmpBase = env.WORKER_TMP_DIR ?? tmpdir();
+await ensureWritableDir(tmpBase).catch((error: Error) => {
   console.error(`captioner: WORKER_TMP_DIR is not a writable directory: ${error.message}`);
   process.exit(1);
 });
+// A worker killed mid-job (SIGKILL, OOM) leaves its job's temp dir behind: remove those of dead workers.
+const swept = await sweepAbandonedJobDirs(tmpBase);
+if (swept.length > 0) log.info({ dirs: swept }, "removed temp dirs left by a worker that was killed");
 const db = createPrisma(env.DATABASE_URL, { max: Math.max(4, env.WORKER_CONCURRENCY * 2) });
 const storage = createStorage(env.storage);
 let choice: TranscriberChoice;
@@ -55,6 +62,9 @@ try {
 }
 const { transcriber } = choice;
 log.info({ transcriber: transcriber.name, why: choice.reason }, "speech recognition backend chosen");
+
+/** How long a job waits when Postgres could not be reached (not counted as an attempt). */
+const DATABASE_RETRY_MS = 5_000;
 
 /** Abort controllers of the jobs this process is running, by our job id. */
 const running = new Map<string, AbortController>();
@@ -95,10 +105,19 @@ const worker = new Worker<CaptionJobPayload>(
         controller.signal,
       );
     } catch (error) {
-      // BullMQ keeps the message for the queue board: only public words go there (worker/queue-record.ts).
-      const facing = queueFacingError(error);
-      if (facing !== error) log.error({ jobId: job.data.jobId, err: error }, "attempt failed unexpectedly");
-      throw facing;
+      // Postgres unreachable: the attempt could not even record itself. Postpone the job instead of
+      // spending one of its attempts (or failing it) on an outage that has nothing to do with the video.
+      const reason =
+        error instanceof UnrecoverableError || error instanceof WaitingError ? null : databaseUnavailableReason(error);
+      if (!reason) {
+        // BullMQ keeps the message for the queue board: only public words go there (worker/queue-record.ts).
+        const facing = queueFacingError(error);
+        if (facing !== error) log.error({ jobId: job.data.jobId, err: error }, "attempt failed unexpectedly");
+        throw facing;
+      }
+      log.warn({ jobId: job.data.jobId, reason, retryInMs: DATABASE_RETRY_MS }, "database unavailable: job postponed");
+      await job.moveToDelayed(Date.now() + DATABASE_RETRY_MS, token);
+      throw new DelayedError();
     } finally {
       running.delete(job.data.jobId);
     }
@@ -160,6 +179,17 @@ const heartbeat = setInterval(() => {
 heartbeat.unref();
 
 const health = startHealthServer(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
+const stopReaper =
+  env.REAPER_INTERVAL_SEC > 0
+    ? startReaper({
+        db,
+        redis: connection,
+        queuePrefix: env.QUEUE_PREFIX,
+        log,
+        intervalMs: env.REAPER_INTERVAL_SEC * 1000,
+        maxProcessingMs: env.REAPER_MAX_PROCESSING_HOURS * 3_600_000,
+      })
+    : () => {};
 
 /** After the deadline, how long aborted jobs get to hand themselves back (kill children, update the row). */
 const HANDBACK_GRACE_MS = 15_000;
@@ -167,6 +197,7 @@ const HANDBACK_GRACE_MS = 15_000;
 async function shutdown(signal: string) {
   if (shuttingDown) return;
   shuttingDown = true;
+  stopReaper();
   log.info(
     { signal, running: running.size, deadlineMs: env.WORKER_SHUTDOWN_TIMEOUT_MS },
     "shutting down: no new jobs; letting running ones finish",

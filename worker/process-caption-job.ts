@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
@@ -15,6 +15,7 @@ import { canceledState } from "../lib/jobs/job-states";
 import { loadTranscriptCheckpoint, saveTranscriptCheckpoint } from "../lib/jobs/transcript-checkpoint";
 import type { Storage } from "../lib/storage";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
+import { createJobDir } from "./job-dirs";
 import { JobRun } from "./job-run";
 import { chooseAudioTrack } from "./stages/audio-track";
 import { downloadInput } from "./stages/download";
@@ -107,9 +108,7 @@ export async function processCaptionJob(
   const began = performance.now();
   let workDir: string | undefined;
   try {
-    const base = deps.settings.tmpDir ?? tmpdir();
-    await mkdir(base, { recursive: true });
-    const dir = await mkdtemp(path.join(base, "captioner-job-"));
+    const dir = await createJobDir(deps.settings.tmpDir ?? tmpdir());
     workDir = dir;
     refuseUnsupportedLanguage(deps.transcriber.capabilities, options.language);
     const input = await run.stage("downloading", (report) =>
@@ -124,6 +123,11 @@ export async function processCaptionJob(
     const media = await run.stage("probing", () =>
       probeMedia(input, { maxDurationSec: deps.settings.maxDurationSec, signal }),
     );
+    // Known from here on: the stuck-job reaper sizes this job's time limit by it (worker/reaper.ts).
+    await deps.db.job.updateMany({
+      where: { id: jobId, status: "processing" },
+      data: { durationSec: media.durationSec },
+    });
 
     // A transcript saved by an earlier attempt is reused: recognition is paid for once per job. Edited
     // captions (PUT …/captions) are rendered as they are, from the same checkpoint.

@@ -1,4 +1,5 @@
 import { ZodError, z } from "zod";
+import { databaseUnavailableReason } from "../db-errors";
 import { EnvError } from "../env/parse-env";
 import { newRequestId } from "../ids";
 import { logger } from "../logger";
@@ -36,6 +37,7 @@ export const API_ERRORS = {
   UPLOAD_INCOMPLETE: 400,
   RATE_LIMITED: 429,
   QUEUE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
@@ -67,10 +69,18 @@ export function errorResponse(
   return Response.json({ error: { code, message, ...extra } }, { status, headers });
 }
 
-/** Maps anything thrown to the public error shape; unknown errors become a 500 with a request id, details only in the log. */
+/**
+ * Maps anything thrown to the public error shape. An unreachable Postgres is a 503 the client can retry
+ * (like a Redis outage), not a bug; other unknown errors become a 500 with a request id, details only in the log.
+ */
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof ApiError) {
     return errorResponse(error.status, error.code, error.message, error.extra, error.headers);
+  }
+  const databaseDown = databaseUnavailableReason(error);
+  if (databaseDown) {
+    logger.warn({ reason: databaseDown }, "database unavailable");
+    return errorResponse(503, "DATABASE_UNAVAILABLE", "The database is unavailable; try again in a moment.");
   }
   if (error instanceof ZodError) {
     const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

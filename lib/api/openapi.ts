@@ -317,6 +317,7 @@ export function openApiDocument(): Record<string, unknown> {
               "IDEMPOTENCY_CONFLICT",
               "RATE_LIMITED",
               "QUEUE_UNAVAILABLE",
+              "DATABASE_UNAVAILABLE",
             ]),
           },
         },
@@ -329,7 +330,7 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [jobIdParameter],
           responses: {
             "200": { description: "The job.", ...json(ref("Job")) },
-            ...errors(["INVALID_API_KEY", "JOB_NOT_FOUND"]),
+            ...errors(["INVALID_API_KEY", "JOB_NOT_FOUND", "DATABASE_UNAVAILABLE"]),
           },
         },
       },

@@ -46,6 +46,10 @@ export const workerEnvSchema = z
     WORKER_TMP_DIR: z.string().optional(),
     /** true lets webhooks target private and loopback addresses (tests, all-private deployments). */
     WEBHOOK_ALLOW_PRIVATE: fields.bool.default(false),
+    /** How often the stuck-job reaper runs (one worker per interval); 0 turns it off. */
+    REAPER_INTERVAL_SEC: fields.intBetween(0, 86_400).default(60),
+    /** Absolute cap on time in `processing` (MediaConvert's is 48 h). */
+    REAPER_MAX_PROCESSING_HOURS: fields.intBetween(1, 24 * 30).default(48),
   })
   .superRefine(
     (env, ctx) => {

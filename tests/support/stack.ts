@@ -86,6 +86,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra env for the worker only. */
   workerEnv?: Record<string, string>;
+  /** Rewrites the DATABASE_URL the processes get (e.g. through a TCP proxy); `stack.db` keeps the direct one. */
+  mapDatabaseUrl?: (url: string) => string;
   /** Migrated template database to clone (outside vitest, e.g. benchmarks; default: the global setup's). */
   templateDb?: string;
 }
@@ -115,7 +117,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: "production",
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.mapDatabaseUrl ? options.mapDatabaseUrl(database.url) : database.url,
     REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
     QUEUE_PREFIX: `test-${randomBytes(4).toString("hex")}`,
     DATA_DIR: dataDir,

@@ -1,0 +1,1 @@
+export function readPackageList(file: string): string[];
