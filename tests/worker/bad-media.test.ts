@@ -1,8 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captionFile, download } from "../support/api-client";
+import { newJobId } from "../../lib/ids";
+import { createCaptionQueue } from "../../lib/job-contract";
+import { enqueueCaptionJob } from "../../lib/jobs/enqueue";
+import { captionFile, download, uploadFile, waitForJob } from "../support/api-client";
 import { leftoverTempDirs } from "../support/assert-captioned";
 import {
   makeAudioOnly,
@@ -61,15 +65,28 @@ describe("bad inputs fail at once with a clear code", () => {
 });
 
 describe("a language the offline recogniser does not know", () => {
-  it("fails at once with LANGUAGE_UNSUPPORTED instead of captioning German as English", async () => {
+  // The API refuses it at once (tests/api/process.test.ts); this is the worker's own check, for a job that
+  // reached the queue anyway (an app configured for another recogniser than its workers).
+  it("the worker fails it with LANGUAGE_UNSUPPORTED before downloading, instead of captioning German as English", async () => {
     const clip = await makeSpeechVideo({ script: "Thank you very much for coming today." });
-    const job = await captionFile(stack.baseUrl, clip.path, { language: "de", timeoutMs: 60_000 });
+    const key = await uploadFile(stack.baseUrl, clip.path);
+    const id = newJobId();
+    await stack.db.job.create({ data: { id, inputKey: key, options: { language: "de", burnIn: true } } });
+    const redis = new Redis(stack.env.REDIS_URL ?? "", { maxRetriesPerRequest: null });
+    const queue = createCaptionQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    try {
+      await enqueueCaptionJob(queue, id);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    const job = await waitForJob(stack.baseUrl, id, { timeoutMs: 60_000 });
     expect(job.status).toBe("failed");
     expect(job.error?.code).toBe("LANGUAGE_UNSUPPORTED");
-    expect(job.options).toEqual({ language: "de", burnIn: true, audioTrack: null, profile: "netflix-en" });
-    const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id } });
     expect(row.attempts).toBe(1);
-    expect((row.errorDetail as { stage?: string }).stage).toBe("transcribing");
+    const stages = await stack.db.jobEvent.count({ where: { jobId: id, type: "stage_completed" } });
+    expect(stages).toBe(0);
   });
 });
 
