@@ -1,7 +1,7 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 
 const MESSAGES: Record<string, string> = {
   CredentialsSignin: "The email or the password is not right.",
@@ -28,6 +28,10 @@ export function signInErrorMessage(code: string): string {
 export function SignInForm({ callbackPath, initialError }: { callbackPath: string; initialError?: string }) {
   const [error, setError] = useState<string | null>(initialError ? signInErrorMessage(initialError) : null);
   const [pending, setPending] = useState(false);
+  // Until the script runs, a click would submit the form natively — as a GET, with the password in the
+  // address bar, the history and the server's logs. The button waits for the script; the form posts.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -53,7 +57,7 @@ export function SignInForm({ callbackPath, initialError }: { callbackPath: strin
   }
 
   return (
-    <form onSubmit={(event) => void submit(event)} aria-describedby={error ? "signin-error" : undefined}>
+    <form method="post" onSubmit={(event) => void submit(event)} aria-describedby={error ? "signin-error" : undefined}>
       <label>
         Email
         <input name="email" type="email" autoComplete="username" required />
@@ -67,7 +71,7 @@ export function SignInForm({ callbackPath, initialError }: { callbackPath: strin
           {error}
         </p>
       )}
-      <button type="submit" className="adm-button" disabled={pending} aria-busy={pending}>
+      <button type="submit" className="adm-button" disabled={pending || !ready} aria-busy={pending}>
         {pending ? "Signing in…" : "Sign in"}
       </button>
     </form>

@@ -108,7 +108,10 @@ describe("worker shutdown (SIGTERM) in the middle of a job", () => {
 
     const job = await waitForJob(stack.baseUrl, jobId, { timeoutMs: 120_000 });
     expect(job.status).toBe("completed");
-    expect(workerB.output()).toMatch(/"msg":"job completed"/);
+    // The row is written before the log line: wait for the line rather than race it.
+    await waitFor(async () => /"msg":"job completed"/.test(workerB.output()), {
+      what: "worker B's job completed line",
+    });
 
     const row = await stack.db.job.findUniqueOrThrow({
       where: { id: jobId },
@@ -146,7 +149,9 @@ describe("worker shutdown (SIGTERM) in the middle of a job", () => {
 
     const { unhealthy, code, exitMs } = await terminateWatchingHealth(worker, healthPort);
     console.log(`worker finished its job and exited ${exitMs} ms after SIGTERM`);
-    expect(unhealthy?.body).toMatchObject({ ok: false, shuttingDown: true, running: 1 });
+    // Unhealthy as soon as it is shutting down (whether the job is still running at that poll depends on
+    // the machine's speed; the log order below proves it finished after the signal, on this worker).
+    expect(unhealthy?.body).toMatchObject({ ok: false, shuttingDown: true });
     expect(code).toBe(0);
 
     // Completed by the time the process is gone: no other worker exists to finish it.
@@ -156,6 +161,10 @@ describe("worker shutdown (SIGTERM) in the middle of a job", () => {
     expect(events.filter((e) => e.type === "completed")).toHaveLength(1);
     expect(events.filter((e) => e.type === "requeued")).toEqual([]);
     const output = worker.output();
+    expect(output.indexOf('"msg":"shutting down: no new jobs; letting running ones finish"')).toBeGreaterThan(-1);
+    expect(output.indexOf('"msg":"shutting down: no new jobs; letting running ones finish"')).toBeLessThan(
+      output.indexOf('"msg":"job completed"'),
+    );
     expect(output.indexOf('"msg":"job completed"')).toBeLessThan(output.indexOf('"msg":"worker stopped"'));
     expect(await renderedVideos(jobId)).toHaveLength(1);
     expect(await leftoverTempDirs(stack.env.WORKER_TMP_DIR ?? "")).toEqual([]);
