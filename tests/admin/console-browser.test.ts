@@ -259,6 +259,27 @@ describe("admin console in a browser", () => {
     await page.context().close();
   });
 
+  it("at another host name than NEXTAUTH_URL's, signing in and out stays on that host", async () => {
+    // The stack's NEXTAUTH_URL is http://127.0.0.1:<port>; the browser uses localhost, as a LAN user would
+    // use the server's name: sign-out must not send them to 127.0.0.1 (their own machine).
+    const other = stack.baseUrl.replace("127.0.0.1", "localhost");
+    const context = await browser.newContext({ baseURL: other });
+    const page = await context.newPage();
+    await page.goto("/admin");
+    await page.getByLabel("Email").fill("admin@console.test");
+    await page.getByLabel("Password").fill("admin-password-1");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.pathname === "/admin");
+    expect(new URL(page.url()).host).toBe(new URL(other).host);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL((url) => url.pathname === "/signin");
+    expect(new URL(page.url()).host).toBe(new URL(other).host);
+    // Signed out for real: the console sends the browser back to sign in.
+    await page.goto("/admin");
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    await context.close();
+  });
+
   it("reads well at phone width", async () => {
     const { page, errors } = await signedInPage("admin@console.test", "admin-password-1", "/admin/jobs", {
       width: 360,
