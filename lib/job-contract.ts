@@ -10,8 +10,42 @@ import { JOB_ID_PATTERN } from "./ids";
 export const CAPTION_QUEUE = "captions";
 export const CAPTION_JOB_NAME = "caption";
 
-export const captionJobPayload = z.object({ jobId: z.string().regex(JOB_ID_PATTERN) }).strict();
+/**
+ * Where a split job's parent is in its flow (worker/split/parent.ts, BullMQ's "process step jobs" pattern):
+ * written by the parent itself with job.updateData before it waits for its children, never by the API.
+ */
+export const splitStateSchema = z
+  .object({
+    step: z.enum(["transcribing", "rendering"]),
+    /** This split run's id: children and storage keys of an earlier run (before an admin retry) never mix in. */
+    run: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+    /** When the step's children were queued (ms since epoch), for the step's duration in the timeline. */
+    since: z.number(),
+    /** When this attempt started (ms since epoch): processingMs spans every step. */
+    began: z.number(),
+  })
+  .strict();
+export type SplitState = z.infer<typeof splitStateSchema>;
+
+export const captionJobPayload = z
+  .object({ jobId: z.string().regex(JOB_ID_PATTERN), split: splitStateSchema.optional() })
+  .strict();
 export type CaptionJobPayload = z.infer<typeof captionJobPayload>;
+
+/**
+ * Segments of a long video (worker/split): children of a caption job in a flow, consumed by every worker
+ * process. `step` says what the child does: recognise its audio (with overlap) or render its picture.
+ */
+export const SEGMENT_QUEUE = "caption-segments";
+export const segmentJobPayload = z
+  .object({
+    jobId: z.string().regex(JOB_ID_PATTERN),
+    run: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+    index: z.number().int().min(0).max(9_999),
+    step: z.enum(["transcribe", "render"]),
+  })
+  .strict();
+export type SegmentJobPayload = z.infer<typeof segmentJobPayload>;
 
 export const captionJobOptionsSchema = z
   .object({

@@ -135,6 +135,30 @@ export async function makeSpeechVideo(options: VideoShape & { script: string }):
 }
 
 /**
+ * makeSpeechVideo with a keyframe every `keyframeEverySec` (x264's default GOP is longer than a test clip):
+ * a clip the split flow (worker/split) can cut into several segments.
+ */
+export async function makeKeyframedSpeechVideo(
+  options: VideoShape & { script: string; keyframeEverySec: number },
+): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const speech = await makeSpeechWav({ script: options.script });
+  const gop = Math.max(1, Math.round(options.keyframeEverySec * shape.fps));
+  const file = await cached("keyframed-speech-video", { script: options.script, gop, ...shape }, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, speech.durationSec),
+      ...["-i", speech.path],
+      ...["-map", "0:v", "-map", "1:a"],
+      ...h264Output(),
+      ...["-g", String(gop), "-keyint_min", String(gop)],
+      ...["-c:a", "aac", "-b:a", "64k"],
+      ...["-t", String(speech.durationSec), "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/**
  * A speech video that is big on purpose (tens of MB in a few seconds, for multipart uploads): a noisy test
  * pattern encoded losslessly, which no encoder can shrink, over the spoken script. Fast to make (~3 s).
  */

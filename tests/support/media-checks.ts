@@ -63,3 +63,30 @@ export function meanAbsDiff(a: Buffer, b: Buffer): number {
   for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
   return sum / a.length;
 }
+
+/** ffmpeg's SSIM of `a` against `b` over all frames (1 = identical); the files must have equal frame sizes. */
+export async function ssim(a: string, b: string): Promise<number> {
+  const { stderr } = await execFileAsync(
+    "ffmpeg",
+    ["-hide_banner", "-i", a, "-i", b, "-lavfi", "[0:v][1:v]ssim", "-f", "null", "-"],
+    { timeout: 120_000, maxBuffer: 1 << 22 },
+  );
+  const match = /SSIM .*All:([\d.]+)/.exec(stderr);
+  if (!match) throw new Error(`no SSIM in ffmpeg's output: ${stderr.slice(-500)}`);
+  return Number(match[1]);
+}
+
+/** Frames in the first video stream (decoded and counted) and its frame rate. */
+export async function videoFrames(file: string): Promise<{ frames: number; fps: number }> {
+  const { stdout } = await runTool(
+    "ffprobe",
+    [
+      ...["-v", "error", "-count_frames", "-select_streams", "v:0"],
+      ...["-show_entries", "stream=nb_read_frames,r_frame_rate", "-of", "json", file],
+    ],
+    60_000,
+  );
+  const stream = (JSON.parse(stdout) as { streams: { nb_read_frames: string; r_frame_rate: string }[] }).streams[0];
+  const [num, den] = (stream?.r_frame_rate ?? "0/1").split("/").map(Number);
+  return { frames: Number(stream?.nb_read_frames), fps: (num ?? 0) / (den || 1) };
+}

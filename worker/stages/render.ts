@@ -7,7 +7,7 @@ export const CAPTION_FONT_DIR = "/usr/share/fonts/truetype/dejavu";
 
 // Codecs an MP4 can carry as they are: copying them avoids a re-encode (soft subtitles, no-speech jobs).
 const MP4_VIDEO_CODECS = new Set(["h264", "hevc", "av1", "vp9", "mpeg4"]);
-const MP4_AUDIO_CODECS = new Set(["aac", "mp3", "alac", "opus", "ac3", "eac3"]);
+export const MP4_AUDIO_CODECS = new Set(["aac", "mp3", "alac", "opus", "ac3", "eac3"]);
 
 export interface RenderInput {
   file: string;
@@ -19,6 +19,11 @@ export interface RenderInput {
   /** ASS script of the same cues in the job's style: what burn-in draws (lib/captions/ass.ts). */
   assFile: string | null;
   burnIn: boolean;
+  /**
+   * Where this file starts in the captions' clock (s): a segment of a split video is drawn with the whole
+   * video's captions at its own place in time (worker/split), pixel for pixel as a single-pass render.
+   */
+  timeOffsetSec?: number;
   output: string;
   preset: string;
   crf: number;
@@ -68,7 +73,10 @@ export async function renderVideo(input: RenderInput): Promise<RenderMode> {
     if (mode === "burn-in") {
       if (!input.assFile) throw new Error("burn-in needs the ASS script of the cues");
       // The script carries the exact style in the frame's own pixels (PlayResX/Y): libass draws it as is.
+      const offset = input.timeOffsetSec ?? 0;
+      if (offset > 0) filters.push(`setpts=PTS+${offset.toFixed(6)}/TB`);
       filters.push(`ass='${filterPath(input.assFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}'`);
+      if (offset > 0) filters.push(`setpts=PTS-${offset.toFixed(6)}/TB`);
     }
     // videoFilters(), not "-vf" in outputOptions: fluent-ffmpeg splits option strings at spaces.
     command.videoFilters(filters);
