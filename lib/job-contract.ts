@@ -89,6 +89,25 @@ export function captionJobDefaults(attempts = 3): NonNullable<QueueOptions["defa
   };
 }
 
+/**
+ * Options of every segment child (worker/split): a segment that fails retries alone, 3 attempts with
+ * exponential backoff from 5 s (a segment is minutes of work at most: a shorter wait than a whole job's).
+ * Completed children go at once (the parent read their results from Postgres); failed ones stay a day.
+ */
+export function segmentJobDefaults() {
+  return {
+    attempts: 3,
+    backoff: { type: "exponential" as const, delay: 5_000 },
+    removeOnComplete: true,
+    removeOnFail: { age: 24 * 3600, count: 5000 },
+    stackTraceLimit: 0,
+  };
+}
+
+export function createSegmentQueue(connection: QueueOptions["connection"], prefix: string): Queue<SegmentJobPayload> {
+  return new Queue<SegmentJobPayload>(SEGMENT_QUEUE, { connection, prefix, defaultJobOptions: segmentJobDefaults() });
+}
+
 export function createCaptionQueue(connection: QueueOptions["connection"], prefix: string): Queue<CaptionJobPayload> {
   return new Queue<CaptionJobPayload>(CAPTION_QUEUE, {
     connection,

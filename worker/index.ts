@@ -2,12 +2,18 @@
 import { access, constants, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { DelayedError, UnrecoverableError, WaitingError, Worker } from "bullmq";
+import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, Worker } from "bullmq";
 import { createPrisma } from "../lib/db";
 import { databaseUnavailableReason } from "../lib/db-errors";
 import { exitOnEnvError } from "../lib/env/parse-env";
 import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
-import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
+import {
+  CAPTION_QUEUE,
+  type CaptionJobPayload,
+  createSegmentQueue,
+  SEGMENT_QUEUE,
+  type SegmentJobPayload,
+} from "../lib/job-contract";
 import { cancelChannel } from "../lib/jobs/cancel-channel";
 import { createLogger } from "../lib/logger";
 import { recordMediaUsage } from "../lib/rate-limit/enforce";
@@ -18,10 +24,11 @@ import { createWebhookQueue } from "../lib/webhooks/contract";
 import { emitJobEvent } from "../lib/webhooks/emit";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { sweepAbandonedJobDirs } from "./job-dirs";
-import { processCaptionJob } from "./process-caption-job";
+import { processCaptionJob, type WorkerDeps } from "./process-caption-job";
 import { queueFacingError } from "./queue-record";
 import { startReaper } from "./reaper";
 import { reconcileFailedJob } from "./reconcile-failed";
+import { processSegmentJob } from "./split/segment-job";
 import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
 import { startWebhookConsumer } from "./webhook-consumer";
 
@@ -66,7 +73,10 @@ log.info({ transcriber: transcriber.name, why: choice.reason }, "speech recognit
 /** How long a job waits when Postgres could not be reached (not counted as an attempt). */
 const DATABASE_RETRY_MS = 5_000;
 
-/** Abort controllers of the jobs this process is running, by our job id. */
+/**
+ * Abort controllers of the jobs this process is running: by our job id, and `<jobId>#<n>` for segment n of
+ * a split job (a cancel of the job stops all of them).
+ */
 const running = new Map<string, AbortController>();
 let shuttingDown = false;
 
@@ -75,53 +85,60 @@ const webhookQueue = createWebhookQueue(connection, env.QUEUE_PREFIX);
 webhookQueue.on("error", (error) => log.warn({ err: error.message }, "webhook queue error"));
 /** Announces a job's final status to its key's webhook endpoints (called where that status is written). */
 const announceFinalStatus = (jobId: string) => emitJobEvent({ db, webhookQueue, log }, jobId).then(() => {});
+const segmentQueue = createSegmentQueue(connection, env.QUEUE_PREFIX);
+segmentQueue.on("error", (error) => log.warn({ err: error.message }, "segment queue error"));
+const deps: WorkerDeps = {
+  db,
+  storage,
+  transcriber,
+  log,
+  onFinalStatus: announceFinalStatus,
+  recordMediaUsage: (submitter, durationSec) =>
+    withTimeout(recordMediaUsage(connection, env.QUEUE_PREFIX, submitter, durationSec), TIMEOUTS.redisCommandMs),
+  settings: {
+    maxDurationSec: env.MAX_DURATION_SEC,
+    preset: env.FFMPEG_PRESET,
+    crf: env.FFMPEG_CRF,
+    tmpDir: env.WORKER_TMP_DIR,
+  },
+  split: { minSec: env.SPLIT_MIN_SEC, segmentSec: env.SPLIT_SEGMENT_SEC, segmentQueue },
+};
+
+/** Runs one attempt with an abort controller registered under `key`; the same outage handling for both queues. */
+async function runTracked<T>(
+  key: string,
+  job: { data: { jobId: string }; moveToDelayed(timestamp: number, token?: string): Promise<void> },
+  token: string | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  running.set(key, controller);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    // Postgres unreachable: the attempt could not even record itself. Postpone the job instead of
+    // spending one of its attempts (or failing it) on an outage that has nothing to do with the video.
+    const reason =
+      error instanceof UnrecoverableError || error instanceof WaitingError || error instanceof WaitingChildrenError
+        ? null
+        : databaseUnavailableReason(error);
+    if (!reason) {
+      // BullMQ keeps the message for the queue board: only public words go there (worker/queue-record.ts).
+      const facing = queueFacingError(error);
+      if (facing !== error) log.error({ jobId: job.data.jobId, err: error }, "attempt failed unexpectedly");
+      throw facing;
+    }
+    log.warn({ jobId: job.data.jobId, reason, retryInMs: DATABASE_RETRY_MS }, "database unavailable: job postponed");
+    await job.moveToDelayed(Date.now() + DATABASE_RETRY_MS, token);
+    throw new DelayedError();
+  } finally {
+    running.delete(key);
+  }
+}
+
 const worker = new Worker<CaptionJobPayload>(
   CAPTION_QUEUE,
-  async (job, token) => {
-    const controller = new AbortController();
-    running.set(job.data.jobId, controller);
-    try {
-      return await processCaptionJob(
-        {
-          db,
-          storage,
-          transcriber,
-          log,
-          onFinalStatus: announceFinalStatus,
-          recordMediaUsage: (submitter, durationSec) =>
-            withTimeout(
-              recordMediaUsage(connection, env.QUEUE_PREFIX, submitter, durationSec),
-              TIMEOUTS.redisCommandMs,
-            ),
-          settings: {
-            maxDurationSec: env.MAX_DURATION_SEC,
-            preset: env.FFMPEG_PRESET,
-            crf: env.FFMPEG_CRF,
-            tmpDir: env.WORKER_TMP_DIR,
-          },
-        },
-        job,
-        token,
-        controller.signal,
-      );
-    } catch (error) {
-      // Postgres unreachable: the attempt could not even record itself. Postpone the job instead of
-      // spending one of its attempts (or failing it) on an outage that has nothing to do with the video.
-      const reason =
-        error instanceof UnrecoverableError || error instanceof WaitingError ? null : databaseUnavailableReason(error);
-      if (!reason) {
-        // BullMQ keeps the message for the queue board: only public words go there (worker/queue-record.ts).
-        const facing = queueFacingError(error);
-        if (facing !== error) log.error({ jobId: job.data.jobId, err: error }, "attempt failed unexpectedly");
-        throw facing;
-      }
-      log.warn({ jobId: job.data.jobId, reason, retryInMs: DATABASE_RETRY_MS }, "database unavailable: job postponed");
-      await job.moveToDelayed(Date.now() + DATABASE_RETRY_MS, token);
-      throw new DelayedError();
-    } finally {
-      running.delete(job.data.jobId);
-    }
-  },
+  (job, token) => runTracked(job.data.jobId, job, token, (signal) => processCaptionJob(deps, job, token, signal)),
   {
     connection,
     prefix: env.QUEUE_PREFIX,
@@ -137,6 +154,26 @@ const worker = new Worker<CaptionJobPayload>(
     autorun: false,
   },
 );
+
+// Segments of split jobs (worker/split): every worker process takes them, at the same concurrency and
+// with the same lock and stall settings as whole jobs (a segment is a smaller job of the same kind).
+const segmentWorker = new Worker<SegmentJobPayload>(
+  SEGMENT_QUEUE,
+  (job, token) =>
+    runTracked(`${job.data.jobId}#${job.data.index}`, job, token, (signal) =>
+      processSegmentJob(deps, job, token, signal),
+    ),
+  {
+    connection,
+    prefix: env.QUEUE_PREFIX,
+    concurrency: env.WORKER_CONCURRENCY,
+    lockDuration: 60_000,
+    stalledInterval: 30_000,
+    maxStalledCount: 2,
+    autorun: false,
+  },
+);
+segmentWorker.on("error", (error) => log.error({ err: error }, "segment worker error"));
 
 const webhookWorker = startWebhookConsumer({
   db,
@@ -159,10 +196,11 @@ const subscriber = createWorkerConnection(env.REDIS_URL);
 subscriber.on("error", (error) => log.warn({ err: error.message }, "cancel subscriber error"));
 void subscriber.subscribe(cancelChannel(env.QUEUE_PREFIX));
 subscriber.on("message", (_channel, jobId: string) => {
-  const controller = running.get(jobId);
-  if (!controller) return;
-  log.info({ jobId }, "cancel requested: stopping the job");
-  controller.abort(new CancelRequested());
+  for (const [key, controller] of running) {
+    if (key !== jobId && !key.startsWith(`${jobId}#`)) continue;
+    log.info({ jobId, running: key }, "cancel requested: stopping the job");
+    controller.abort(new CancelRequested());
+  }
 });
 
 // Event-loop liveness: a 1 s heartbeat. BullMQ renews job locks from this loop, so a loop that is starved
@@ -213,11 +251,12 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, env.WORKER_SHUTDOWN_TIMEOUT_MS + HANDBACK_GRACE_MS).unref();
   try {
-    await Promise.all([worker.close(), webhookWorker.close()]);
+    await Promise.all([worker.close(), segmentWorker.close(), webhookWorker.close()]);
   } finally {
     clearTimeout(deadline);
   }
   await webhookQueue.close().catch(() => {});
+  await segmentQueue.close().catch(() => {});
   await subscriber.quit().catch(() => {});
   health?.close();
   await db.$disconnect();
@@ -262,6 +301,7 @@ function startHealthServer(port: number, host: string): Server | undefined {
 }
 
 void worker.run();
+void segmentWorker.run();
 void webhookWorker.run();
 await worker.waitUntilReady();
 log.info(

@@ -6,6 +6,8 @@ export const PHASE_SPANS = {
   downloading: [0, 5],
   probing: [5, 7],
   extracting_audio: [7, 12],
+  // Split flow only (worker/split): cutting a long video into segments and uploading them.
+  splitting: [10, 12],
   transcribing: [12, 55],
   building_captions: [55, 57],
   rendering: [57, 95],

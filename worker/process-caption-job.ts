@@ -1,15 +1,21 @@
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Job, UnrecoverableError, WaitingError } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
 import type { StoredTranscriber } from "../lib/asr/capabilities";
 import { resolveCaptionStyle } from "../lib/captions/caption-style";
 import { DEFAULT_CAPTION_PROFILE, profileRules } from "../lib/captions/profiles";
 import { readabilityReport } from "../lib/captions/readability";
+import type { Cue } from "../lib/captions/types";
 import type { PrismaClient } from "../lib/db";
 import { JobError } from "../lib/error-codes";
-import { type CaptionJobPayload, captionJobOptionsSchema, captionJobPayload } from "../lib/job-contract";
+import {
+  type CaptionJobOptions,
+  type CaptionJobPayload,
+  captionJobOptionsSchema,
+  captionJobPayload,
+} from "../lib/job-contract";
 import { pendingCaptionEdit, recordRenderedVersion } from "../lib/jobs/caption-versions";
 import { canceledState } from "../lib/jobs/job-states";
 import { loadTranscriptCheckpoint, saveTranscriptCheckpoint } from "../lib/jobs/transcript-checkpoint";
@@ -17,13 +23,14 @@ import type { Storage } from "../lib/storage";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { createJobDir } from "./job-dirs";
 import { JobRun } from "./job-run";
+import { resumeSplitJob, type SplitSettings, shouldSplit, startSplitJob } from "./split/split-job";
 import { chooseAudioTrack } from "./stages/audio-track";
 import { downloadInput } from "./stages/download";
 import { extractAudio } from "./stages/extract-audio";
-import { probeMedia } from "./stages/probe";
+import { type MediaInfo, probeMedia } from "./stages/probe";
 import { renderVideo } from "./stages/render";
 import { uploadOutputs } from "./stages/upload-outputs";
-import { writeCaptions, writeCueFiles } from "./stages/write-captions";
+import { type CaptionFiles, writeCaptions, writeCueFiles } from "./stages/write-captions";
 import { refuseUnsupportedLanguage } from "./transcribe";
 import type { Transcriber, Transcript } from "./transcribe/types";
 
@@ -33,6 +40,8 @@ export interface WorkerDeps {
   transcriber: Transcriber;
   log: Logger;
   settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
+  /** Long videos become a flow of segments on many workers (worker/split); absent: always single pass. */
+  split?: SplitSettings;
   /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
   onFinalStatus?: (jobId: string) => Promise<void>;
   /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
@@ -62,6 +71,8 @@ export async function processCaptionJob(
   if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.issues[0]?.message}`);
   const { jobId } = payload.data;
   const log = deps.log.child({ jobId, attempt: job.attemptsMade + 1 });
+  // A split job's parent coming back after its children finished (BullMQ's step pattern).
+  if (payload.data.split) return resumeSplitJob(deps, { job, token, state: payload.data.split, log, signal });
   const row = await deps.db.job.findUnique({ where: { id: jobId } });
   if (!row) throw new UnrecoverableError(`job ${jobId} has no row in Postgres`);
   // Idempotent against duplicate deliveries: a finished job is never run to completion twice.
@@ -129,6 +140,11 @@ export async function processCaptionJob(
       data: { durationSec: media.durationSec },
     });
 
+    // A long video burned in becomes a flow of segments on many workers; this attempt ends waiting for them.
+    if (deps.split && shouldSplit(media, options, deps.split)) {
+      await startSplitJob(deps, { job, token, row, options, media, input, dir, attempt, run, log, signal });
+    }
+
     // A transcript saved by an earlier attempt is reused: recognition is paid for once per job. Edited
     // captions (PUT …/captions) are rendered as they are, from the same checkpoint.
     const checkpoint = await loadTranscriptCheckpoint(deps.db, jobId);
@@ -193,14 +209,9 @@ export async function processCaptionJob(
       await saveTranscriptCheckpoint(deps.db, jobId, { transcript, audioTrack, attempt });
     }
 
-    const profile = options.profile ?? DEFAULT_CAPTION_PROFILE;
-    const style = resolveCaptionStyle(options.style);
-    const look = { style, frame: { width: media.width ?? 640, height: media.height ?? 360 } };
-    const rules = { ...profileRules(profile), maxLines: style.maxLines };
     const captions = await run.stage("building_captions", () =>
-      edit ? writeCueFiles(edit.cues, dir, look) : writeCaptions(transcript, dir, rules, look),
+      buildJobCaptions({ transcript, edit, options, frame: media, dir }),
     );
-    const readability = readabilityReport(captions.cues, profile);
     const output = path.join(dir, "output.mp4");
     const mode = await run.stage("rendering", (report) =>
       renderVideo({
@@ -225,70 +236,140 @@ export async function processCaptionJob(
         report,
       }),
     );
-    await run.flush();
-    signal.throwIfAborted();
-    await recordRenderedVersion(deps.db, jobId, row.captionVersion, {
-      cues: captions.cues,
-      outputs: keys,
-      readability,
+    await completeJob(deps, {
+      row,
+      options,
+      attempt,
+      run,
+      began,
+      captions,
+      keys,
+      transcript,
+      media,
+      audioTrack,
+      mode,
+      log,
     });
-
-    const processingMs = Math.round(performance.now() - began);
-    const noSpeech = captions.cues.length === 0;
-    const finished = await deps.db.job.updateMany({
-      where: { id: jobId, status: "processing" },
-      data: {
-        status: "completed",
-        phase: null,
-        progress: 100,
-        outputVideoKey: keys.video,
-        outputSrtKey: keys.srt,
-        outputVttKey: keys.vtt,
-        durationSec: media.durationSec,
-        detectedLanguage: transcript.language,
-        transcriber: transcriberRecord(transcript),
-        noSpeech,
-        cueCount: captions.cues.length,
-        readability: { ...readability },
-        processingMs,
-        finishedAt: new Date(),
-      },
-    });
-    if (finished.count === 0) throw new CancelRequested();
-    await deps.db.jobEvent.create({
-      data: {
-        jobId,
-        attempt,
-        type: "completed",
-        durationMs: processingMs,
-        message: noSpeech
-          ? "Completed: no speech was found, captions are empty."
-          : `Completed: ${captions.cues.length} captions (${mode})${row.captionVersion > 1 ? `, version ${row.captionVersion}` : ""}.`,
-        data: {
-          ...transcriberRecord(transcript),
-          ...(transcript.alignment ? { alignment: transcript.alignment } : {}),
-          mode,
-          audioTrack,
-          media: JSON.parse(JSON.stringify(media)),
-          timings: run.timings.map((t) => ({ ...t })),
-        },
-      },
-    });
-    log.info({ processingMs, cues: captions.cues.length, mode }, "job completed");
-    await deps.onFinalStatus?.(jobId);
-    // The quota is a limit on future submissions: a count that cannot be written is logged, never a failure.
-    await deps.recordMediaUsage?.(row, media.durationSec).catch((error: unknown) => {
-      log.warn({ err: (error as Error).message }, "media minutes not counted against the quota");
-    });
-    deps.onOutcome?.({ status: "completed", timings: run.timings });
     return { outputVideoKey: keys.video };
   } catch (error) {
+    // The split flow's parent waits for its children (worker/split/split-job.ts): not a failure.
+    if (error instanceof WaitingChildrenError || error instanceof DelayedError) throw error;
     await run.flush();
     await handleFailure(deps, { job, token, jobId, attempt, maxAttempts, phase: run.currentPhase, log, signal }, error);
     throw error; // unreachable: handleFailure always throws
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The caption files of a job: the edited cues of a pending caption edit as they are, else cues built
+ * from the transcript by the job's profile and style. Deterministic: every segment of a split job builds
+ * the very cues the parent writes to SRT/VTT.
+ */
+export function buildJobCaptions(input: {
+  transcript: Transcript;
+  edit: { cues: Cue[] } | null;
+  options: CaptionJobOptions;
+  frame: { width: number | null; height: number | null };
+  dir: string;
+}): Promise<CaptionFiles> {
+  const style = resolveCaptionStyle(input.options.style);
+  const look = { style, frame: { width: input.frame.width ?? 640, height: input.frame.height ?? 360 } };
+  const rules = { ...profileRules(input.options.profile ?? DEFAULT_CAPTION_PROFILE), maxLines: style.maxLines };
+  return input.edit
+    ? writeCueFiles(input.edit.cues, input.dir, look)
+    : writeCaptions(input.transcript, input.dir, rules, look);
+}
+
+/**
+ * Marks the job completed with its uploaded outputs, exactly once (status-guarded: a cancel that landed
+ * meanwhile wins), with the `completed` event, webhooks, the quota and metrics. Shared by the single-pass
+ * processor and the split flow's parent.
+ */
+export async function completeJob(
+  deps: WorkerDeps,
+  input: {
+    row: { id: string; captionVersion: number; apiKeyId: string | null; submitterIpHash: string | null };
+    options: CaptionJobOptions;
+    attempt: number;
+    run: JobRun;
+    /** performance.now() or Date.now() when the attempt began, with `now` from the same clock. */
+    began: number;
+    now?: number;
+    captions: CaptionFiles;
+    keys: { video: string; srt: string; vtt: string };
+    transcript: Transcript;
+    media: MediaInfo;
+    audioTrack: number | null;
+    mode: string;
+    log: Logger;
+    /** Extra facts for the completed event (e.g. the split flow's segments). */
+    data?: Record<string, unknown>;
+  },
+): Promise<void> {
+  const { row, run, captions, keys, transcript, media, log } = input;
+  const jobId = row.id;
+  const readability = readabilityReport(captions.cues, input.options.profile ?? DEFAULT_CAPTION_PROFILE);
+  await run.flush();
+  run.signal.throwIfAborted();
+  await recordRenderedVersion(deps.db, jobId, row.captionVersion, {
+    cues: captions.cues,
+    outputs: keys,
+    readability,
+  });
+
+  const processingMs = Math.round((input.now ?? performance.now()) - input.began);
+  const noSpeech = captions.cues.length === 0;
+  const finished = await deps.db.job.updateMany({
+    where: { id: jobId, status: "processing" },
+    data: {
+      status: "completed",
+      phase: null,
+      progress: 100,
+      outputVideoKey: keys.video,
+      outputSrtKey: keys.srt,
+      outputVttKey: keys.vtt,
+      durationSec: media.durationSec,
+      detectedLanguage: transcript.language,
+      transcriber: transcriberRecord(transcript),
+      noSpeech,
+      cueCount: captions.cues.length,
+      readability: { ...readability },
+      processingMs,
+      finishedAt: new Date(),
+    },
+  });
+  if (finished.count === 0) throw new CancelRequested();
+  await deps.db.jobEvent.create({
+    data: {
+      jobId,
+      attempt: input.attempt,
+      type: "completed",
+      durationMs: processingMs,
+      message: noSpeech
+        ? "Completed: no speech was found, captions are empty."
+        : `Completed: ${captions.cues.length} captions (${input.mode})${row.captionVersion > 1 ? `, version ${row.captionVersion}` : ""}.`,
+      data: JSON.parse(
+        JSON.stringify({
+          ...transcriberRecord(transcript),
+          ...(transcript.alignment ? { alignment: transcript.alignment } : {}),
+          mode: input.mode,
+          audioTrack: input.audioTrack,
+          media,
+          timings: run.timings,
+          ...input.data,
+        }),
+      ),
+    },
+  });
+  log.info({ processingMs, cues: captions.cues.length, mode: input.mode }, "job completed");
+  await deps.onFinalStatus?.(jobId);
+  // The quota is a limit on future submissions: a count that cannot be written is logged, never a failure.
+  await deps.recordMediaUsage?.(row, media.durationSec).catch((error: unknown) => {
+    log.warn({ err: (error as Error).message }, "media minutes not counted against the quota");
+  });
+  deps.onOutcome?.({ status: "completed", timings: run.timings });
 }
 
 /** What the job row keeps about the recogniser (the public result shows it). */
@@ -302,7 +383,7 @@ function levelForJson(level: { index: number; maxVolumeDb: number }) {
   return { index: level.index, maxVolumeDb: Number.isFinite(level.maxVolumeDb) ? level.maxVolumeDb : null };
 }
 
-interface FailureContext {
+export interface FailureContext {
   job: Job<CaptionJobPayload>;
   token: string | undefined;
   jobId: string;
@@ -314,7 +395,7 @@ interface FailureContext {
 }
 
 /** Records the failure in Postgres and tells BullMQ what to do next (retry, stop, or hand the job back). */
-async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unknown): Promise<never> {
+export async function handleFailure(deps: WorkerDeps, ctx: FailureContext, error: unknown): Promise<never> {
   const { db } = deps;
   const reason = ctx.signal.aborted ? ctx.signal.reason : error;
 

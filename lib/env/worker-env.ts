@@ -42,6 +42,13 @@ export const workerEnvSchema = z
       .string()
       .refine((v) => isIP(v) !== 0 || HOST_NAME.test(v), "must be an IP address or a host name")
       .default("127.0.0.1"),
+    /**
+     * Videos longer than this (seconds, burned in) are split into segments processed on any worker as a
+     * BullMQ flow (docs/scaling.md); 0 never splits.
+     */
+    SPLIT_MIN_SEC: fields.intBetween(0, 7 * 86_400).default(300),
+    /** Target length of one segment of a split video (seconds): it is cut into about duration ÷ this equal parts. */
+    SPLIT_SEGMENT_SEC: fields.intBetween(2, 86_400).default(120),
     /** Per-job temp dirs are created under this dir (default: the OS temp dir). */
     WORKER_TMP_DIR: z.string().optional(),
     /** true lets webhooks target private and loopback addresses (tests, all-private deployments). */

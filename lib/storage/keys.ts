@@ -27,3 +27,11 @@ export function isValidObjectKey(key: string): boolean {
     !key.split("/").some((part) => part === "" || part === "." || part === "..")
   );
 }
+
+/**
+ * Intermediate files of a split job's run (worker/split): `work/<jobId>/<run>/<name>`. A worker on another
+ * machine downloads only its segment; the parent deletes the run's files when the job ends, on every path.
+ */
+export function splitWorkKey(jobId: string, run: string, name: string): string {
+  return `work/${jobId}/${run}/${name}`;
+}

@@ -64,11 +64,15 @@ export function meanAbsDiff(a: Buffer, b: Buffer): number {
   return sum / a.length;
 }
 
-/** ffmpeg's SSIM of `a` against `b` over all frames (1 = identical); the files must have equal frame sizes. */
-export async function ssim(a: string, b: string): Promise<number> {
+/**
+ * ffmpeg's SSIM of `a` against `b` over all frames (1 = identical); the files must have equal frame sizes.
+ * `topFraction` compares only the top part of the picture (e.g. above the captions).
+ */
+export async function ssim(a: string, b: string, topFraction = 1): Promise<number> {
+  const crop = topFraction < 1 ? `crop=iw:trunc(ih*${topFraction}/2)*2:0:0` : "null";
   const { stderr } = await execFileAsync(
     "ffmpeg",
-    ["-hide_banner", "-i", a, "-i", b, "-lavfi", "[0:v][1:v]ssim", "-f", "null", "-"],
+    ["-hide_banner", "-i", a, "-i", b, "-lavfi", `[0:v]${crop}[a];[1:v]${crop}[b];[a][b]ssim`, "-f", "null", "-"],
     { timeout: 120_000, maxBuffer: 1 << 22 },
   );
   const match = /SSIM .*All:([\d.]+)/.exec(stderr);

@@ -1,0 +1,212 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseSrt } from "../../lib/captions";
+import {
+  type captionFile as CaptionFile,
+  captionFile,
+  download,
+  submitJob,
+  uploadFile,
+  waitForJob,
+} from "../support/api-client";
+import { leftoverTempDirs } from "../support/assert-captioned";
+import { makeKeyframedSpeechVideo } from "../support/make-media";
+import { probeStreams, ssim, videoFrames } from "../support/media-checks";
+import { type Stack, startStack, waitFor } from "../support/stack";
+import { normaliseWords, wordErrorRate } from "../support/wer";
+
+const execFileAsync = promisify(execFile);
+
+// One long video on many workers (issue #16.3, docs/scaling.md), end to end with real processes: the same
+// clip captioned in one pass by one worker, then split into three segments across two worker processes.
+// A user must not be able to tell them apart: same words (none lost or doubled at a seam), same length,
+// same picture.
+const SCRIPT =
+  "Good morning and welcome to the weekly update. The new studio opens next month, and every team will move in by the summer. Please bring your questions to the meeting on Friday. Lunch will be served in the main hall after the talks, and the buses leave at five.";
+const SPLIT_ENV = { SPLIT_MIN_SEC: "5", SPLIT_SEGMENT_SEC: "5" };
+
+let stack: Stack;
+let outDir: string;
+let clip: { path: string; durationSec: number };
+let single: { words: string[]; video: string };
+
+type PublicJob = Awaited<ReturnType<typeof CaptionFile>>;
+
+async function fetchOutputs(job: PublicJob, name: string) {
+  if (!job.result) throw new Error(`job ${job.id} has no result: ${job.status} ${job.error?.code}`);
+  const video = path.join(outDir, `${name}.mp4`);
+  await writeFile(video, await download(job.result.videoUrl));
+  const srt = (await download(job.result.srtUrl)).toString("utf8");
+  const words = normaliseWords(
+    parseSrt(srt)
+      .flatMap((cue) => cue.lines)
+      .join(" "),
+  );
+  return { video, words };
+}
+
+/** Object keys under the storage's work/ prefix (a split run's intermediate files). */
+async function workObjects(): Promise<string[]> {
+  const root = path.join(stack.dataDir, "objects", "work");
+  return readdir(root, { recursive: true }).then(
+    (entries) => entries.map(String).filter((e) => /\.(mp4|wav|json|track)$/.test(e)),
+    () => [],
+  );
+}
+
+beforeAll(async () => {
+  clip = await makeKeyframedSpeechVideo({ script: SCRIPT, keyframeEverySec: 2 });
+  outDir = await mkdtemp(path.join(tmpdir(), "captioner-split-out-"));
+  // The reference: one worker that never splits.
+  stack = await startStack({ workerEnv: { TRANSCRIBER: "pocketsphinx", SPLIT_MIN_SEC: "0" } });
+  const job = await captionFile(stack.baseUrl, clip.path);
+  expect(job.status).toBe("completed");
+  single = await fetchOutputs(job, "single");
+  // From here on: two workers that split anything longer than 5 s.
+  await stack.workers[0]?.stop();
+  stack.workers.length = 0;
+  await stack.startWorker(SPLIT_ENV);
+  await stack.startWorker(SPLIT_ENV);
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe("a long video split across workers (BullMQ flow)", () => {
+  it("captions the same words, as long and as sharp as the single-pass render", async () => {
+    const job = await captionFile(stack.baseUrl, clip.path);
+    expect(job.status).toBe("completed");
+    const split = await fetchOutputs(job, "split");
+
+    // Same words, none doubled or lost at a seam: pocketsphinx hears the seams' neighbourhood with the
+    // same 2 s context either way, so the two transcripts agree (a word or two may differ in principle).
+    const werVsSingle = wordErrorRate(single.words.join(" "), split.words.join(" "));
+    const werVsScript = wordErrorRate(SCRIPT, split.words.join(" "));
+    console.log(
+      `split: ${split.words.length} words vs ${single.words.length} single-pass; WER vs single ${(werVsSingle * 100).toFixed(1)}%, vs script ${(werVsScript * 100).toFixed(1)}%`,
+    );
+    if (werVsSingle > 0) console.log(`single: ${single.words.join(" ")}\nsplit:  ${split.words.join(" ")}`);
+    expect(werVsSingle).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(split.words.length - single.words.length)).toBeLessThanOrEqual(1);
+
+    const [input, output] = await Promise.all([videoFrames(clip.path), videoFrames(split.video)]);
+    expect(output.frames).toBe(input.frames);
+    const streams = await probeStreams(split.video);
+    expect(Math.abs(streams.durationSec - clip.durationSec)).toBeLessThanOrEqual(1 / input.fps);
+    expect(streams.streams.map((s) => s.type)).toEqual(["video", "audio"]);
+    // The picture above the captions must match the single-pass render (the joins re-encode nothing and
+    // show no seam); the two recognitions may differ by a word, so the caption band may differ here. With
+    // identical captions the whole frame matches too: worker/split/segment-media.test.ts (SSIM ≥ 0.99).
+    const [picture, whole] = [await ssim(split.video, single.video, 0.6), await ssim(split.video, single.video)];
+    console.log(
+      `split vs single-pass burn-in: SSIM ${picture.toFixed(4)} above the captions, ${whole.toFixed(4)} whole frame`,
+    );
+    expect(picture).toBeGreaterThanOrEqual(0.99);
+
+    // Postgres tells the story: the segments, each on some worker, the flow's stages, outputs as usual.
+    const row = await stack.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { events: { orderBy: { createdAt: "asc" } }, segments: { orderBy: { index: "asc" } } },
+    });
+    expect(row.segments.length).toBe(3);
+    expect(row.segments.every((s) => s.status === "completed" && s.attempts === 1 && s.worker)).toBe(true);
+    // Cut at keyframes (every 2 s) nearest thirds of the clip.
+    expect(row.segments[0]?.startSec).toBe(0);
+    for (const s of row.segments.slice(1)) expect(s.startSec % 2).toBeCloseTo(0, 2);
+    const stages = row.events.filter((e) => e.type === "stage_completed").map((e) => e.stage);
+    expect(stages).toEqual([
+      "downloading",
+      "probing",
+      "extracting_audio",
+      "splitting",
+      "transcribing",
+      "building_captions",
+      "rendering",
+      "uploading",
+    ]);
+    expect(row.attempts).toBe(1);
+    expect(row.progress).toBe(100);
+    expect(row.outputVideoKey).toMatch(new RegExp(`^rendered/${job.id}-\\d+\\.mp4$`));
+    console.log(`segments on workers: ${[...new Set(row.segments.map((s) => s.worker))].join(", ")}`);
+    // The run's intermediate files are gone, and so are the workers' temp dirs.
+    expect(await workObjects()).toEqual([]);
+    expect(await leftoverTempDirs(stack.env.WORKER_TMP_DIR ?? "")).toEqual([]);
+  });
+
+  it("retries a segment whose recogniser crashed, alone: the other segments and the job keep their first attempt", async () => {
+    const key = await uploadFile(stack.baseUrl, clip.path);
+    const id = await submitJob(stack.baseUrl, { key });
+    // A recogniser process dies mid-segment (SIGKILL, as the OOM killer would): the first pocketsphinx
+    // of this stack's workers we see.
+    const victim = await waitFor(
+      async () => {
+        const { stdout } = await execFileAsync("ps", ["-eo", "pid=,args="]);
+        const line = stdout
+          .split("\n")
+          .find((l) => l.includes("pocketsphinx_continuous") && l.includes(stack.env.WORKER_TMP_DIR ?? "/nonexistent"));
+        return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 20, what: "a segment's recogniser to start" },
+    );
+    process.kill(victim, "SIGKILL");
+    const job = await waitForJob(stack.baseUrl, id, { timeoutMs: 120_000 });
+    expect(job.status).toBe("completed");
+    const row = await stack.db.job.findUniqueOrThrow({
+      where: { id },
+      include: { events: { orderBy: { createdAt: "asc" } }, segments: { orderBy: { index: "asc" } } },
+    });
+    // The job ran once; one segment twice (the recognition step), the others once.
+    expect(row.attempts).toBe(1);
+    expect(row.events.filter((e) => e.type === "started")).toHaveLength(1);
+    const retried = row.events.filter((e) => e.type === "note" && /retrying that segment alone/.test(e.message ?? ""));
+    expect(retried).toHaveLength(1);
+    expect(retried[0]?.message).toMatch(/^Segment \d failed on attempt 1 of 3 \(TRANSCRIPTION_FAILED\)/);
+    const transcribed = row.events.find((e) => e.type === "stage_completed" && e.stage === "transcribing");
+    const data = (transcribed?.data ?? { segments: [] }) as { segments: { attempts: number }[] };
+    const attempts = data.segments.map((s) => s.attempts).sort();
+    expect(attempts).toEqual([1, 1, 2]);
+    const { words } = await fetchOutputs(job, "retried");
+    expect(wordErrorRate(single.words.join(" "), words.join(" "))).toBeLessThanOrEqual(0.05);
+    expect(await workObjects()).toEqual([]);
+  });
+
+  it("cancels a split job while its segments run: every child stops, the job is canceled once, nothing left", async () => {
+    const key = await uploadFile(stack.baseUrl, clip.path);
+    const id = await submitJob(stack.baseUrl, { key });
+    await waitFor(
+      async () =>
+        (await stack.db.jobSegment.count({ where: { jobId: id, status: { in: ["transcribing", "rendering"] } } })) > 0,
+      { timeoutMs: 60_000, intervalMs: 20, what: "a segment to run" },
+    );
+    // What the console's cancel does (lib/admin/job-actions.ts, tested with a signed-in admin in
+    // tests/admin/retry-cancel.test.ts): Postgres first, then the id on the cancel channel.
+    const { Redis } = await import("ioredis");
+    const { cancelChannel } = await import("../../lib/jobs/cancel-channel");
+    const { canceledState } = await import("../../lib/jobs/job-states");
+    await stack.db.job.updateMany({ where: { id, status: "processing" }, data: canceledState() });
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    await redis.publish(cancelChannel(stack.env.QUEUE_PREFIX ?? ""), id);
+    await redis.quit();
+
+    // Every segment ends canceled (stopped, or skipped before it started), and the parent cleans up.
+    await waitFor(
+      async () => (await stack.db.jobSegment.count({ where: { jobId: id, status: { notIn: ["canceled"] } } })) === 0,
+      { timeoutMs: 30_000, what: "every segment to stop" },
+    );
+    await waitFor(async () => (await workObjects()).length === 0, { timeoutMs: 30_000, what: "the work files to go" });
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id }, include: { events: true } });
+    expect(row.status).toBe("canceled");
+    expect(row.outputVideoKey).toBeNull();
+    expect(row.events.filter((e) => e.type === "completed" || e.type === "failed")).toEqual([]);
+    await waitFor(async () => (await leftoverTempDirs(stack.env.WORKER_TMP_DIR ?? "")).length === 0, {
+      timeoutMs: 15_000,
+      what: "the workers' temp dirs to go",
+    });
+  });
+});
