@@ -20,6 +20,23 @@ export interface TimelineEntry {
   detail: Record<string, unknown> | null;
 }
 
+/** One segment of a split job as the console lists it. */
+export interface SegmentEntry {
+  index: number;
+  startSec: number;
+  endSec: number;
+  /** queued | transcribing | transcribed | rendering | retrying | completed | failed | canceled */
+  status: string;
+  /** 0..1 within its current step. */
+  progress: number;
+  attempts: number;
+  /** host:pid of the worker that ran it last. */
+  worker: string | null;
+  transcribeMs: number | null;
+  renderMs: number | null;
+  errorCode: string | null;
+}
+
 export interface JobDetail {
   id: string;
   status: JobStatus;
@@ -71,6 +88,8 @@ export interface JobDetail {
     /** Only for roles allowed to see error details. */
     detail: Record<string, unknown> | null;
   } | null;
+  /** The segments of a long video split across workers (worker/split); empty for a single-pass job. */
+  segments: SegmentEntry[];
   timeline: TimelineEntry[];
   audit: { id: string; at: Date; userEmail: string; action: string; data: unknown }[];
 }
@@ -94,6 +113,21 @@ export async function getJobDetail(
       audits: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       apiKey: { select: { name: true } },
       submittedByUser: { select: { email: true } },
+      segments: {
+        orderBy: { index: "asc" },
+        select: {
+          index: true,
+          startSec: true,
+          endSec: true,
+          status: true,
+          progress: true,
+          attempts: true,
+          worker: true,
+          transcribeMs: true,
+          renderMs: true,
+          errorCode: true,
+        },
+      },
     },
   });
   if (!job) return null;
@@ -171,6 +205,7 @@ export async function getJobDetail(
           detail: options.withErrorDetail ? asRecord(job.errorDetail) : null,
         }
       : null,
+    segments: job.segments,
     timeline: job.events.map((event) => ({
       id: String(event.id),
       at: event.createdAt,

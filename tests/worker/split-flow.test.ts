@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upsertUser } from "../../lib/auth/users";
 import { parseSrt } from "../../lib/captions";
+import { signIn } from "../admin/staff-sessions";
 import {
   type captionFile as CaptionFile,
   captionFile,
@@ -134,6 +136,15 @@ describe("a long video split across workers (BullMQ flow)", () => {
     expect(row.progress).toBe(100);
     expect(row.outputVideoKey).toMatch(new RegExp(`^rendered/${job.id}-\\d+\\.mp4$`));
     console.log(`segments on workers: ${[...new Set(row.segments.map((s) => s.worker))].join(", ")}`);
+    // The console's job page lists the segments, each with its status and worker.
+    await upsertUser(stack.db, { email: "admin@split.test", role: "admin", password: "admin-password-1" });
+    const cookie = await signIn(stack.baseUrl, "admin@split.test", "admin-password-1");
+    const page = await fetch(`${stack.baseUrl}/admin/jobs/${job.id}`, { headers: { cookie: cookie ?? "" } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain(">Segments</h2>");
+    expect(html.match(/data-segment-status="completed"/g)).toHaveLength(3);
+    for (const s of row.segments) expect(html).toContain(s.worker ?? "missing");
     // The run's intermediate files are gone, and so are the workers' temp dirs.
     expect(await workObjects()).toEqual([]);
     expect(await leftoverTempDirs(stack.env.WORKER_TMP_DIR ?? "")).toEqual([]);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
-import { DelayedError, type Job, type Queue, UnrecoverableError, WaitingChildrenError } from "bullmq";
+import { DelayedError, type Job, type Queue, UnrecoverableError, WaitingChildrenError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
 import { JOB_ERRORS, JobError, type JobErrorCode } from "../../lib/error-codes";
 import {
@@ -16,6 +16,7 @@ import {
 import { pendingCaptionEdit } from "../../lib/jobs/caption-versions";
 import { loadTranscriptCheckpoint, saveTranscriptCheckpoint } from "../../lib/jobs/transcript-checkpoint";
 import { splitWorkKey } from "../../lib/storage/keys";
+import { ShutdownRequested } from "../cancel-reasons";
 import { createJobDir } from "../job-dirs";
 import { JobRun, PHASE_SPANS } from "../job-run";
 import { buildJobCaptions, completeJob, handleFailure, type WorkerDeps } from "../process-caption-job";
@@ -448,6 +449,13 @@ export async function resumeSplitJob(
   } catch (error) {
     if (error instanceof WaitingChildrenError || error instanceof DelayedError) throw error;
     await run.flush();
+    if (signal.aborted && signal.reason instanceof ShutdownRequested) {
+      // Hand the step back as it is (the row stays processing, the segments' work is kept): whichever
+      // worker takes it resumes this very step.
+      await job.moveToWait(token);
+      log.warn({ step: state.step }, "split job step handed back to the queue (shutdown)");
+      throw new WaitingError();
+    }
     const segmentFailed = error instanceof SegmentFailed;
     try {
       await handleFailure(

@@ -239,6 +239,52 @@ export default async function JobPage({ params }: { params: Params }) {
         </section>
       )}
 
+      {job.segments.length > 0 && (
+        <section aria-labelledby="segments-title">
+          <h2 id="segments-title">Segments</h2>
+          <p className="adm-muted">
+            A long video is split at keyframes; each segment is recognised and rendered on any worker, then the parent
+            joins them without re-encoding.
+          </p>
+          <div className="adm-table-wrap">
+            <table className="adm-table">
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Span</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Worker</th>
+                  <th scope="col">Recognition</th>
+                  <th scope="col">Render</th>
+                </tr>
+              </thead>
+              <tbody>
+                {job.segments.map((segment) => (
+                  <tr key={segment.index} data-segment-status={segment.status}>
+                    <td>{segment.index + 1}</td>
+                    <td>
+                      {formatClock(segment.startSec)}–{formatClock(segment.endSec)}
+                    </td>
+                    <td>
+                      {humanize(segment.status)}
+                      {segment.status === "transcribing" || segment.status === "rendering"
+                        ? ` ${Math.round(segment.progress * 100)}%`
+                        : ""}
+                      {segment.errorCode ? ` (${segment.errorCode})` : ""}
+                    </td>
+                    <td>{segment.attempts}</td>
+                    <td>{segment.worker ?? "—"}</td>
+                    <td>{segment.transcribeMs === null ? "—" : formatDuration(segment.transcribeMs)}</td>
+                    <td>{segment.renderMs === null ? "—" : formatDuration(segment.renderMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+
       <JobTimeline entries={job.timeline} />
 
       <section aria-labelledby="audit-title">
@@ -251,4 +297,10 @@ export default async function JobPage({ params }: { params: Params }) {
       </section>
     </>
   );
+}
+
+/** 125.4 → "2:05": a position in the video. */
+function formatClock(seconds: number): string {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }
