@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertUser } from "../../lib/auth/users";
 import { parseSrt } from "../../lib/captions";
-import { signIn } from "../admin/staff-sessions";
+import { adminPost, signIn } from "../admin/staff-sessions";
 import {
   type captionFile as CaptionFile,
   captionFile,
@@ -49,6 +49,32 @@ async function fetchOutputs(job: PublicJob, name: string) {
       .join(" "),
   );
   return { video, words };
+}
+
+let cookie: string | null | undefined;
+async function adminCookie(): Promise<string | null> {
+  if (cookie === undefined) {
+    await upsertUser(stack.db, { email: "admin@split.test", role: "admin", password: "admin-password-1" });
+    cookie = await signIn(stack.baseUrl, "admin@split.test", "admin-password-1");
+  }
+  return cookie;
+}
+
+/** Kills this stack's running recognisers (SIGKILL, as the OOM killer would); returns how many. */
+async function killRecognisers(): Promise<number> {
+  const { stdout } = await execFileAsync("ps", ["-eo", "pid=,args="]);
+  const pids = stdout
+    .split("\n")
+    .filter((l) => l.includes("pocketsphinx_continuous") && l.includes(stack.env.WORKER_TMP_DIR ?? "/nonexistent"))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  return pids.length;
 }
 
 /** Object keys under the storage's work/ prefix (a split run's intermediate files). */
@@ -137,8 +163,7 @@ describe("a long video split across workers (BullMQ flow)", () => {
     expect(row.outputVideoKey).toMatch(new RegExp(`^rendered/${job.id}-\\d+\\.mp4$`));
     console.log(`segments on workers: ${[...new Set(row.segments.map((s) => s.worker))].join(", ")}`);
     // The console's job page lists the segments, each with its status and worker.
-    await upsertUser(stack.db, { email: "admin@split.test", role: "admin", password: "admin-password-1" });
-    const cookie = await signIn(stack.baseUrl, "admin@split.test", "admin-password-1");
+    const cookie = await adminCookie();
     const page = await fetch(`${stack.baseUrl}/admin/jobs/${job.id}`, { headers: { cookie: cookie ?? "" } });
     const html = await page.text();
     expect(page.status).toBe(200);
@@ -155,17 +180,18 @@ describe("a long video split across workers (BullMQ flow)", () => {
     const id = await submitJob(stack.baseUrl, { key });
     // A recogniser process dies mid-segment (SIGKILL, as the OOM killer would): the first pocketsphinx
     // of this stack's workers we see.
-    const victim = await waitFor(
+    await waitFor(
       async () => {
-        const { stdout } = await execFileAsync("ps", ["-eo", "pid=,args="]);
-        const line = stdout
+        const { stdout: ps } = await execFileAsync("ps", ["-eo", "pid=,args="]);
+        const line = ps
           .split("\n")
           .find((l) => l.includes("pocketsphinx_continuous") && l.includes(stack.env.WORKER_TMP_DIR ?? "/nonexistent"));
-        return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
+        if (!line) return undefined;
+        process.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
+        return true;
       },
       { timeoutMs: 60_000, intervalMs: 20, what: "a segment's recogniser to start" },
     );
-    process.kill(victim, "SIGKILL");
     const job = await waitForJob(stack.baseUrl, id, { timeoutMs: 120_000 });
     expect(job.status).toBe("completed");
     const row = await stack.db.job.findUniqueOrThrow({
@@ -219,5 +245,40 @@ describe("a long video split across workers (BullMQ flow)", () => {
       timeoutMs: 15_000,
       what: "the workers' temp dirs to go",
     });
+  });
+
+  it("fails the job with the code of a segment that failed for good, cleans up, and an admin retry re-runs the whole", async () => {
+    const key = await uploadFile(stack.baseUrl, clip.path);
+    const id = await submitJob(stack.baseUrl, { key });
+    // Every recogniser of this stack dies as soon as it starts, through all 3 attempts of a segment.
+    let killed = 0;
+    const failed = await waitFor(
+      async () => {
+        killed += await killRecognisers();
+        const row = await stack.db.job.findUniqueOrThrow({ where: { id } });
+        return row.status === "failed" || row.status === "completed" ? row : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 20, what: "the job to fail" },
+    );
+    expect(failed.status).toBe("failed");
+    expect(failed.errorCode).toBe("TRANSCRIPTION_FAILED");
+    expect(killed).toBeGreaterThanOrEqual(3);
+    const segments = await stack.db.jobSegment.findMany({ where: { jobId: id } });
+    expect(
+      segments.some((s) => s.status === "failed" && s.attempts === 3 && s.errorCode === "TRANSCRIPTION_FAILED"),
+    ).toBe(true);
+    const events = await stack.db.jobEvent.findMany({ where: { jobId: id, type: "failed" } });
+    expect(events).toHaveLength(1);
+    await waitFor(async () => (await workObjects()).length === 0, { timeoutMs: 15_000, what: "the work files to go" });
+
+    // The admin's retry from the console: the whole job again, which now completes.
+    const res = await adminPost(stack, `/api/admin/jobs/${id}/retry`, await adminCookie());
+    expect(res.status).toBe(200);
+    const job = await waitForJob(stack.baseUrl, id, { timeoutMs: 120_000 });
+    expect(job.status).toBe("completed");
+    const { words } = await fetchOutputs(job, "after-retry");
+    expect(wordErrorRate(single.words.join(" "), words.join(" "))).toBeLessThanOrEqual(0.05);
+    const after = await stack.db.jobSegment.findMany({ where: { jobId: id } });
+    expect(after.every((s) => s.status === "completed" && s.attempts === 1)).toBe(true);
   });
 });
