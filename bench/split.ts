@@ -1,4 +1,5 @@
-// One long video on one worker vs two: `npx tsx bench/split.ts [seconds] [segmentSec]` (default 600, 60).
+// One long video on one worker vs two: `npx tsx bench/split.ts [seconds] [segmentSec] [rounds]` (default 600,
+// 60, 1; with more rounds the order alternates: 1 then 2 workers, then 2 then 1, …).
 // Builds a talk (flite speech looped over a test pattern, 640x360 25 fps: a 720p source takes minutes just
 // to make), then captions it through the public API as a split job (worker/split) twice on one stack:
 // with 1 worker process pinned to core 0 (`taskset`), and with 2 workers pinned to cores 0 and 1. Each
@@ -82,6 +83,8 @@ async function runJob(stack: Stack, key: string) {
   };
 }
 
+type JobFigures = Awaited<ReturnType<typeof runJob>>;
+
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function main() {
@@ -106,35 +109,47 @@ async function main() {
     );
     const key = await uploadFile(stack.baseUrl, input);
 
-    const one = await stack.startWorker();
-    pin(one, 0);
-    const single = await runJob(stack, key);
-    console.log(`1 worker  (core 0):     wall ${s(single.wallMs)}  load ${single.loadBefore} → ${single.loadAfter}`);
-    await one.stop();
+    const rounds = Number(process.argv[4] ?? 1);
+    const results: { single: JobFigures; double: JobFigures }[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? [1, 2] : [2, 1];
+      const figures: Partial<{ single: JobFigures; double: JobFigures }> = {};
+      for (const count of order) {
+        const workers: ManagedProcess[] = [];
+        for (let core = 0; core < count; core++) {
+          const worker = await stack.startWorker();
+          pin(worker, core);
+          workers.push(worker);
+        }
+        const r = await runJob(stack, key);
+        console.log(
+          `round ${round + 1}: ${count === 1 ? "1 worker  (core 0):    " : "2 workers (cores 0, 1):"} wall ${s(r.wallMs)}  load ${r.loadBefore} → ${r.loadAfter}`,
+        );
+        if (count === 1) figures.single = r;
+        else figures.double = r;
+        await Promise.all(workers.map((w) => w.stop()));
+        stack.workers.length = 0;
+      }
+      results.push(figures as { single: JobFigures; double: JobFigures });
+    }
 
-    const a = await stack.startWorker();
-    const b = await stack.startWorker();
-    pin(a, 0);
-    pin(b, 1);
-    const double = await runJob(stack, key);
-    console.log(`2 workers (cores 0, 1): wall ${s(double.wallMs)}  load ${double.loadBefore} → ${double.loadAfter}`);
-
-    const goalMs = 1.3 * (single.wallMs / 2);
-    const ratio = double.wallMs / (single.wallMs / 2);
-    console.log(
-      `goal: 2-worker wall ≤ 1.3 × (1-worker wall ÷ 2) = ${s(goalMs)}; measured ${s(double.wallMs)} = ${ratio.toFixed(2)} × (1-worker ÷ 2) → ${double.wallMs <= goalMs ? "MET" : "NOT MET"}`,
-    );
-    console.log(`speed-up: ${(single.wallMs / double.wallMs).toFixed(2)}×`);
-    for (const [name, r] of [
-      ["1 worker", single],
-      ["2 workers", double],
-    ] as const) {
-      const parts = Object.entries(r.parts)
-        .map(([k, v]) => `${k} ${s(v)}`)
-        .join(", ");
+    for (const [round, { single, double }] of results.entries()) {
+      const goalMs = 1.3 * (single.wallMs / 2);
+      const ratio = double.wallMs / (single.wallMs / 2);
       console.log(
-        `  ${name}: ${r.segments} segments on ${r.workers} worker(s); recognition step ${s(r.transcribingMs)}, render step ${s(r.renderingMs)}; parent serial ${s(r.serialMs)} (${parts}); children's work ${s(r.childCpuMs)}`,
+        `round ${round + 1} goal: 2-worker wall ≤ 1.3 × (1-worker wall ÷ 2) = ${s(goalMs)}; measured ${s(double.wallMs)} = ${ratio.toFixed(2)} × (1-worker ÷ 2) → ${double.wallMs <= goalMs ? "MET" : "NOT MET"}; speed-up ${(single.wallMs / double.wallMs).toFixed(2)}×`,
       );
+      for (const [name, r] of [
+        ["1 worker", single],
+        ["2 workers", double],
+      ] as const) {
+        const parts = Object.entries(r.parts)
+          .map(([k, v]) => `${k} ${s(v)}`)
+          .join(", ");
+        console.log(
+          `  ${name}: ${r.segments} segments on ${r.workers} worker(s); recognition step ${s(r.transcribingMs)}, render step ${s(r.renderingMs)}; parent serial ${s(r.serialMs)} (${parts}); children's work ${s(r.childCpuMs)}`,
+        );
+      }
     }
     console.log(`uptime: ${execFileSync("uptime").toString().trim()}`);
   } finally {
