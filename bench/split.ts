@@ -33,6 +33,32 @@ function pin(worker: ManagedProcess, core: number): void {
   execFileSync("taskset", ["-a", "-cp", String(core), String(worker.child.pid)], { stdio: "ignore" });
 }
 
+/**
+ * What the machine itself gives right now: one recogniser pinned to core 0, then two at once pinned to
+ * cores 0 and 1, on the same audio. 2 × t(one) ÷ t(two) is the hardware's parallel speed-up under the
+ * current load (2.0 on two idle cores): the ceiling for any 2-worker figure measured beside it.
+ */
+async function machineSpeedup(wav: string): Promise<{ one: number; two: number; speedup: number }> {
+  const { spawn } = await import("node:child_process");
+  const recognise = (core: number) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        "taskset",
+        ["-c", String(core), "pocketsphinx_continuous", "-infile", wav, "-time", "yes", "-logfn", "/dev/null"],
+        { stdio: "ignore" },
+      );
+      child.on("error", reject);
+      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pocketsphinx exited ${code}`))));
+    });
+  let started = performance.now();
+  await recognise(0);
+  const one = performance.now() - started;
+  started = performance.now();
+  await Promise.all([recognise(0), recognise(1)]);
+  const two = performance.now() - started;
+  return { one, two, speedup: (2 * one) / two };
+}
+
 async function runJob(stack: Stack, key: string) {
   const loadBefore = load();
   const started = performance.now();
@@ -108,6 +134,15 @@ async function main() {
       `input: ${seconds} s talk, 640x360 25 fps (${speech.durationSec.toFixed(1)} s of flite speech looped, made in ${s(performance.now() - made)}), preset ${PRESET}, segments of ~${segmentSec} s`,
     );
     const key = await uploadFile(stack.baseUrl, input);
+    const wav = path.join(dir, "capacity.wav");
+    await runFfmpeg(["-i", input, "-t", "30", "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", wav]);
+    const capacity = async () => {
+      const c = await machineSpeedup(wav);
+      console.log(
+        `machine: 30 s of speech recognised on core 0 alone ${s(c.one)}, twice at once on cores 0 and 1 ${s(c.two)} → the hardware's parallel speed-up now: ${c.speedup.toFixed(2)}× (2.00 on idle cores); load ${load()}`,
+      );
+    };
+    await capacity();
 
     const rounds = Number(process.argv[4] ?? 1);
     const results: { single: JobFigures; double: JobFigures }[] = [];
@@ -151,6 +186,7 @@ async function main() {
         );
       }
     }
+    await capacity();
     console.log(`uptime: ${execFileSync("uptime").toString().trim()}`);
   } finally {
     await stack.stop();
