@@ -5,6 +5,7 @@ import path from "node:path";
 import { DelayedError, type Job, type Queue, UnrecoverableError, WaitingChildrenError, WaitingError } from "bullmq";
 import type { Logger } from "pino";
 import { JOB_ERRORS, JobError, type JobErrorCode } from "../../lib/error-codes";
+import { Prisma } from "../../lib/generated/prisma/client";
 import {
   type CaptionJobOptions,
   type CaptionJobPayload,
@@ -350,20 +351,27 @@ export async function resumeSplitJob(
     });
 
     if (state.step === "transcribing") {
-      const parts = segments.map((s) => {
-        const saved = s.transcript as unknown as { offsetSec: number; transcript: Transcript } | null;
-        if (!saved)
-          throw new JobError("INTERNAL", {
-            detail: { stage: "transcribing", segment: s.index, error: "segment has no transcript" },
-          });
-        return { startSec: s.startSec, offsetSec: saved.offsetSec, transcript: saved.transcript };
-      });
-      const transcript = stitchTranscripts(parts, OVERLAP_SEC);
-      await saveTranscriptCheckpoint(deps.db, jobId, { transcript, audioTrack: plan.audioTrack, attempt });
-      await deps.db.jobSegment.updateMany({ where: { jobId }, data: { transcript: undefined } });
+      // A parent that crashed after checkpointing (and clearing the segments' copies) takes the checkpoint.
+      let transcript: Transcript | undefined = (await loadTranscriptCheckpoint(deps.db, jobId))?.transcript;
+      if (!transcript) {
+        const parts = segments.map((s) => {
+          const saved = s.transcript as unknown as { offsetSec: number; transcript: Transcript } | null;
+          if (!saved) {
+            throw new JobError("INTERNAL", {
+              detail: { stage: "transcribing", segment: s.index, error: "segment has no transcript" },
+            });
+          }
+          return { startSec: s.startSec, offsetSec: saved.offsetSec, transcript: saved.transcript };
+        });
+        transcript = stitchTranscripts(parts, OVERLAP_SEC);
+        await saveTranscriptCheckpoint(deps.db, jobId, { transcript, audioTrack: plan.audioTrack, attempt });
+      }
+      // Stitched and checkpointed: the segments' own copies are no longer needed.
+      await deps.db.jobSegment.updateMany({ where: { jobId }, data: { transcript: Prisma.DbNull } });
+      const stitched = transcript;
       const workDir = dir;
       await run.stage("building_captions", () =>
-        buildJobCaptions({ transcript, edit: null, options, frame: plan.media, dir: workDir }),
+        buildJobCaptions({ transcript: stitched, edit: null, options, frame: plan.media, dir: workDir }),
       );
       await queueStep(
         deps,
