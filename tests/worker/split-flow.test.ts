@@ -221,6 +221,11 @@ describe("a long video split across workers (BullMQ flow)", () => {
         (await stack.db.jobSegment.count({ where: { jobId: id, status: { in: ["transcribing", "rendering"] } } })) > 0,
       { timeoutMs: 60_000, intervalMs: 20, what: "a segment to run" },
     );
+    // The job's row follows its segments: phase of the running round, progress inside that round's span.
+    const running = await stack.db.job.findUniqueOrThrow({ where: { id } });
+    expect(running.status).toBe("processing");
+    expect(["transcribing", "rendering"]).toContain(running.phase);
+    expect(running.progress).toBeGreaterThanOrEqual(12);
     // What the console's cancel does (lib/admin/job-actions.ts, tested with a signed-in admin in
     // tests/admin/retry-cancel.test.ts): Postgres first, then the id on the cancel channel.
     const { Redis } = await import("ioredis");
