@@ -73,6 +73,13 @@ export class JobRun {
     this.log.info({ phase }, "stage skipped");
   }
 
+  /** A `note` event in the timeline: something worth knowing that is not an error. */
+  async note(phase: Phase, message: string, data?: Prisma.InputJsonObject): Promise<void> {
+    await this.db.jobEvent.create({
+      data: { jobId: this.jobId, attempt: this.attempt, stage: phase, type: "note", message, data },
+    });
+  }
+
   private report(phase: Phase, fraction: number): void {
     const [from, to] = PHASE_SPANS[phase];
     const value = Math.floor(from + (to - from) * Math.min(1, Math.max(0, fraction)));

@@ -22,6 +22,7 @@ import { downloadInput } from "./stages/download";
 import { extractAudio } from "./stages/extract-audio";
 import { probeMedia } from "./stages/probe";
 import { renderVideo } from "./stages/render";
+import { captureThumbnail, thumbnailTimeSec } from "./stages/thumbnail";
 import { uploadOutputs } from "./stages/upload-outputs";
 import { writeCaptions, writeCueFiles } from "./stages/write-captions";
 import { refuseUnsupportedLanguage } from "./transcribe";
@@ -202,8 +203,8 @@ export async function processCaptionJob(
     );
     const readability = readabilityReport(captions.cues, profile);
     const output = path.join(dir, "output.mp4");
-    const mode = await run.stage("rendering", (report) =>
-      renderVideo({
+    const { mode, thumbnail } = await run.stage("rendering", async (report) => {
+      const rendered = await renderVideo({
         file: input,
         media,
         audioTrack,
@@ -215,12 +216,19 @@ export async function processCaptionJob(
         crf: deps.settings.crf,
         signal,
         report,
-      }),
-    );
+      });
+      const frame = await thumbnailOf(run, {
+        file: output,
+        atSec: thumbnailTimeSec(captions.cues, media.durationSec),
+        output: path.join(dir, "thumbnail.jpg"),
+        signal,
+      });
+      return { mode: rendered, thumbnail: frame };
+    });
     const keys = await run.stage("uploading", (report) =>
       uploadOutputs(deps.storage, {
         jobId,
-        files: { video: output, srt: captions.srt, vtt: captions.vtt },
+        files: { video: output, srt: captions.srt, vtt: captions.vtt, thumbnail: thumbnail?.file ?? null },
         signal,
         report,
       }),
@@ -244,6 +252,7 @@ export async function processCaptionJob(
         outputVideoKey: keys.video,
         outputSrtKey: keys.srt,
         outputVttKey: keys.vtt,
+        thumbnailKey: keys.thumbnail,
         durationSec: media.durationSec,
         detectedLanguage: transcript.language,
         transcriber: transcriberRecord(transcript),
@@ -269,6 +278,7 @@ export async function processCaptionJob(
           ...(transcript.alignment ? { alignment: transcript.alignment } : {}),
           mode,
           audioTrack,
+          thumbnail: thumbnail ? { atSec: thumbnail.atSec, captureMs: thumbnail.captureMs } : null,
           media: JSON.parse(JSON.stringify(media)),
           timings: run.timings.map((t) => ({ ...t })),
         },
@@ -288,6 +298,39 @@ export async function processCaptionJob(
     throw error; // unreachable: handleFailure always throws
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A thumbnail is a nicety: when its capture fails (or takes too long) the job completes without one, and
+ * the timeline says why. Cancel and shutdown still stop the job.
+ */
+async function thumbnailOf(
+  run: JobRun,
+  input: { file: string; atSec: number; output: string; signal: AbortSignal },
+): Promise<{ file: string; atSec: number; captureMs: number } | null> {
+  const started = performance.now();
+  try {
+    await captureThumbnail(input);
+    const captureMs = Math.round(performance.now() - started);
+    run.log.info({ atSec: input.atSec, captureMs }, "thumbnail captured");
+    return { file: input.output, atSec: input.atSec, captureMs };
+  } catch (error) {
+    input.signal.throwIfAborted();
+    const detail = error instanceof JobError ? error.detail : { error: String((error as Error)?.message ?? error) };
+    const tail = typeof detail.stderrTail === "string" ? detail.stderrTail.trim().split("\n").at(-1) : undefined;
+    run.log.warn({ err: detail.error ?? tail, code: (error as JobError).code }, "thumbnail not captured");
+    await run.note(
+      "rendering",
+      "No thumbnail: capturing a frame of the rendered video failed; the job goes on without one.",
+      {
+        atSec: input.atSec,
+        ...(error instanceof JobError ? { code: error.code } : {}),
+        ...(detail.error ? { error: String(detail.error) } : {}),
+        ...(tail ? { stderr: tail } : {}),
+      },
+    );
+    return null;
   }
 }
 

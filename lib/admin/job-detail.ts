@@ -6,6 +6,7 @@ import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
 import { outputDownloadUrls } from "../video/output-urls";
+import { consoleThumbnailUrl } from "./job-thumbnail";
 import { describeSubmitter, type Submitter } from "./submitter";
 
 export interface TimelineEntry {
@@ -37,6 +38,11 @@ export interface JobDetail {
   finishedAt: Date | null;
   processingMs: number | null;
   submitter: Submitter;
+  /**
+   * The console URL of the frame captured at the latest render (lib/admin/job-thumbnail.ts); kept while an
+   * edit re-renders, replaced when it completes; null without one.
+   */
+  thumbnailUrl: string | null;
   /**
    * How long the latest run took: the recorded processing time of a completed job, else from its start to
    * its end (failed and canceled jobs too). null while it has not both started and finished.
@@ -142,6 +148,7 @@ export async function getJobDetail(
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     processingMs: job.processingMs,
+    thumbnailUrl: consoleThumbnailUrl(job),
     submitter: describeSubmitter({
       apiKeyId: job.apiKeyId,
       apiKeyName: job.apiKey?.name ?? null,

@@ -70,6 +70,11 @@ export const publicJobSchema = z
         videoUrl: z.string(),
         srtUrl: z.string(),
         vttUrl: z.string(),
+        /**
+         * A JPEG frame of the rendered video (captions burned in show), fitting 320×320; null when the job has
+         * none (finished before thumbnails, or the capture failed). Short-lived like the other URLs.
+         */
+        thumbnailUrl: z.string().nullable(),
         durationSec: z.number().nullable(),
         /** The spoken language: detected, or the one the job asked for. */
         language: z.string().nullable(),
@@ -115,7 +120,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
  * arrives; clients fetch fresh ones from GET /api/video/job/:id). `result` is null until completed.
  */
 export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
-  result: Omit<NonNullable<PublicJob["result"]>, "videoUrl" | "srtUrl" | "vttUrl"> | null;
+  result: Omit<NonNullable<PublicJob["result"]>, "videoUrl" | "srtUrl" | "vttUrl" | "thumbnailUrl"> | null;
 } {
   const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number; profile?: CaptionProfile };
   return {

@@ -6,6 +6,7 @@ import { ActionButton } from "@/components/admin/action-button";
 import { AuditTable } from "@/components/admin/audit-table";
 import { AutoRefresh } from "@/components/admin/auto-refresh";
 import { ErrorPanel } from "@/components/admin/error-panel";
+import { JobThumbnail } from "@/components/admin/job-thumbnail";
 import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
 import { ReadabilityTable } from "@/components/captions/readability-table";
@@ -84,6 +85,7 @@ export default async function JobPage({ params }: { params: Params }) {
       <div className="adm-grid">
         <section aria-labelledby="summary-title">
           <h2 id="summary-title">Summary</h2>
+          <JobThumbnail src={job.thumbnailUrl} size="page" alt="A frame of the captioned video" pending={active} />
           <dl className="adm-facts">
             <dt>Status</dt>
             <dd>{humanize(job.status)}</dd>
@@ -180,6 +182,7 @@ export default async function JobPage({ params }: { params: Params }) {
             className="adm-video"
             controls
             preload="metadata"
+            poster={job.thumbnailUrl ?? undefined}
             src={job.result.videoUrl}
             crossOrigin={services.storage.driver === "s3" ? "anonymous" : undefined}
           >
