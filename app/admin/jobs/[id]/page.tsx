@@ -182,7 +182,6 @@ export default async function JobPage({ params }: { params: Params }) {
             className="adm-video"
             controls
             preload="metadata"
-            poster={job.thumbnailUrl ?? undefined}
             src={job.result.videoUrl}
             crossOrigin={services.storage.driver === "s3" ? "anonymous" : undefined}
           >
