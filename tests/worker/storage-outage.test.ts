@@ -78,9 +78,11 @@ describe("storage unreachable while a job uploads its outputs", () => {
     expect(retry?.stage).toBe("uploading");
     expect(retry?.message).toMatch(/^STORAGE_ERROR: /);
     expect(events.filter((event) => event.type === "completed")).toHaveLength(1);
-    // Exactly the final attempt's three outputs, and the row points at them.
+    // Exactly the final attempt's outputs (thumbnail included), and the row points at them.
     const row = await stack.db.job.findUniqueOrThrow({ where: { id } });
-    expect(await renderedKeys(id)).toEqual([row.outputSrtKey, row.outputVideoKey, row.outputVttKey].sort());
+    expect(await renderedKeys(id)).toEqual(
+      [row.outputSrtKey, row.outputVideoKey, row.outputVttKey, row.thumbnailKey].sort(),
+    );
     expect((await getJob(stack.baseUrl, id)).result?.videoUrl).toBeTruthy();
   });
 
@@ -88,6 +90,6 @@ describe("storage unreachable while a job uploads its outputs", () => {
     const video = await makeSpeechVideo({ script: "Storage is back.", width: 320, height: 240 });
     const job = await captionFile(stack.baseUrl, video.path, { timeoutMs: 120_000 });
     expect(job.status).toBe("completed");
-    await waitFor(async () => (await renderedKeys(job.id)).length === 3, { timeoutMs: 5_000, what: "three outputs" });
+    await waitFor(async () => (await renderedKeys(job.id)).length === 4, { timeoutMs: 5_000, what: "four outputs" });
   });
 });
