@@ -325,7 +325,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/video/job/{id}": {
         get: {
           operationId: "getJob",
-          summary: "A job's status, progress, error and download URLs (SRT, WebVTT, MP4)",
+          summary: "A job's status, progress, error and download URLs (MP4, SRT, WebVTT, JPEG thumbnail)",
           security,
           parameters: [jobIdParameter],
           responses: {
