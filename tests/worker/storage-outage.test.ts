@@ -1,5 +1,6 @@
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createStaff } from "../dashboard/staff";
 import { captionFile, getJob, submitJob, uploadFile, waitForJob } from "../support/api-client";
 import { makeSpeechVideo } from "../support/make-media";
 import { type S3TestServer, startS3Server } from "../support/s3-server";
@@ -91,5 +92,17 @@ describe("storage unreachable while a job uploads its outputs", () => {
     const job = await captionFile(stack.baseUrl, video.path, { timeoutMs: 120_000 });
     expect(job.status).toBe("completed");
     await waitFor(async () => (await renderedKeys(job.id)).length === 4, { timeoutMs: 5_000, what: "four outputs" });
+    // The console's thumbnail route streams the S3 object from the app's own origin (no bucket URL in the page).
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    const stored = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: row.thumbnailKey ?? "" }));
+    const admin = await createStaff(stack, "support");
+    const res = await fetch(`${stack.baseUrl}/api/admin/jobs/${job.id}/thumbnail`, {
+      headers: { cookie: admin.cookie },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/jpeg");
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(
+      Buffer.from((await stored.Body?.transformToByteArray()) ?? []),
+    );
   });
 });
