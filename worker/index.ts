@@ -18,6 +18,7 @@ import { createWebhookQueue } from "../lib/webhooks/contract";
 import { emitJobEvent } from "../lib/webhooks/emit";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { sweepAbandonedJobDirs } from "./job-dirs";
+import { startMaintenanceConsumer } from "./maintenance-consumer";
 import { processCaptionJob } from "./process-caption-job";
 import { queueFacingError } from "./queue-record";
 import { startReaper } from "./reaper";
@@ -179,6 +180,16 @@ const heartbeat = setInterval(() => {
 heartbeat.unref();
 
 const health = startHealthServer(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
+const maintenance = await startMaintenanceConsumer({
+  db,
+  storage,
+  connection,
+  prefix: env.QUEUE_PREFIX,
+  log,
+  retention: { inputDays: env.RETENTION_DAYS_INPUT, outputDays: env.RETENTION_DAYS_OUTPUT },
+  sweepEveryMin: env.RETENTION_SWEEP_EVERY_MIN,
+  onExpired: announceFinalStatus,
+});
 const stopReaper =
   env.REAPER_INTERVAL_SEC > 0
     ? startReaper({
@@ -213,7 +224,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, env.WORKER_SHUTDOWN_TIMEOUT_MS + HANDBACK_GRACE_MS).unref();
   try {
-    await Promise.all([worker.close(), webhookWorker.close()]);
+    await Promise.all([worker.close(), webhookWorker.close(), maintenance.close()]);
   } finally {
     clearTimeout(deadline);
   }

@@ -65,7 +65,7 @@ export async function processCaptionJob(
   const row = await deps.db.job.findUnique({ where: { id: jobId } });
   if (!row) throw new UnrecoverableError(`job ${jobId} has no row in Postgres`);
   // Idempotent against duplicate deliveries: a finished job is never run to completion twice.
-  if (row.status === "completed" || row.status === "canceled" || row.status === "failed") {
+  if (row.status === "completed" || row.status === "canceled" || row.status === "failed" || row.status === "expired") {
     log.info({ status: row.status }, "job already finished; skipping");
     return { skipped: row.status };
   }

@@ -5,6 +5,7 @@ import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
+import { expiredMessage, inputExpiredMessage } from "../jobs/retention";
 import { outputDownloadUrls } from "../video/output-urls";
 import { describeSubmitter, type Submitter } from "./submitter";
 
@@ -44,6 +45,15 @@ export interface JobDetail {
   elapsedMs: number | null;
   /** Who canceled a canceled job (the console's audit trail); null when unknown or not canceled. */
   canceledBy: string | null;
+  /** What retention (or a purge) deleted, and the sentence saying so; null fields while kept. */
+  retention: {
+    inputDeletedAt: Date | null;
+    outputsDeletedAt: Date | null;
+    /** Why the job can no longer run (retry, edits): set once the input is gone. */
+    inputMessage: string | null;
+    /** The public sentence of an expired job. */
+    expiredMessage: string | null;
+  };
   input: {
     key: string;
     filename: string | null;
@@ -137,6 +147,12 @@ export async function getJobDetail(
     attemptsThisRun: Math.max(0, ...thisRun.map((event) => event.attempt)),
     elapsedMs,
     canceledBy: cancel?.userEmail ?? null,
+    retention: {
+      inputDeletedAt: job.inputDeletedAt,
+      outputsDeletedAt: job.outputsDeletedAt,
+      inputMessage: job.inputDeletedAt ? inputExpiredMessage(job) : null,
+      expiredMessage: job.status === "expired" ? expiredMessage(job) : null,
+    },
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     startedAt: job.startedAt,

@@ -13,6 +13,8 @@ function job(status: PublicJob["status"], phase: string | null, progress: number
     startedAt: null,
     finishedAt: null,
     error: null,
+    inputDeletedAt: null,
+    expiry: null,
     options: { language: null, burnIn: true, audioTrack: null, profile: "netflix-en" },
     queue: null,
     result: null,

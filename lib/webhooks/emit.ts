@@ -7,12 +7,13 @@ import { enqueueDelivery, type WebhookEvent, type WebhookJobPayload } from "./co
 
 // Turns a job's final status into webhook deliveries for the endpoints of the API key that submitted it.
 // Called right after the one write that made the status final (worker: completed/failed/canceled; console:
-// canceled), so each final status is announced once.
+// canceled; retention sweep and admin purge: expired), so each final status is announced once.
 
 const EVENT_OF_STATUS: Record<string, WebhookEvent> = {
   completed: "job.completed",
   failed: "job.failed",
   canceled: "job.canceled",
+  expired: "job.expired",
 };
 
 export function newDeliveryId(): string {

@@ -1,0 +1,266 @@
+import { Queue, type QueueOptions } from "bullmq";
+import type { Logger } from "pino";
+import type { PrismaClient } from "../db";
+import type { Job } from "../generated/prisma/client";
+import type { Storage } from "../storage";
+import { jobObjectKeys } from "./job-objects";
+
+// Retention: a finished job's input is deleted RETENTION_DAYS_INPUT days after it finished, and everything
+// else RETENTION_DAYS_OUTPUT days after (the job then reads `expired`); an admin's purge does both at once.
+// Every write is guarded and every delete idempotent, so two sweeps at once (or a sweep and a purge) never
+// delete twice or mark a job that changed meanwhile.
+//
+// Order of one deletion: CLAIM the row (a guarded write: inputDeletedAt / status expired), THEN delete the
+// objects. Once claimed, nothing can run the job again (retry and caption edits require the input), so no
+// render can start on a file that is being deleted. If storage fails, the claim is undone and the next sweep
+// tries again. (A process killed between the claim and the deletes leaves those objects behind: the price
+// of never deleting an input a re-run is about to read.)
+
+/** Statuses a job can be in when its files may be deleted: it is done, nothing reads its input. */
+export const FINISHED_STATUSES = ["completed", "failed", "canceled"] as const;
+
+export const DAY_MS = 86_400_000;
+
+/** Days after `finishedAt`; 0 keeps that kind of file forever. */
+export interface RetentionPolicy {
+  inputDays: number;
+  outputDays: number;
+}
+
+export type ExpiryReason = "retention" | "purged";
+
+export interface RetentionDeps {
+  db: PrismaClient;
+  storage: Pick<Storage, "delete">;
+  log: Pick<Logger, "info" | "warn">;
+  /** Called after a job became expired (webhooks: job.expired). Must not throw. */
+  onExpired?: (jobId: string) => Promise<void>;
+}
+
+export type DeletionOutcome = "deleted" | "skipped" | "storage_error";
+
+export interface SweepReport {
+  inputsDeleted: number;
+  jobsExpired: number;
+  /** Jobs left as they were because storage failed; the next sweep retries them. */
+  storageErrors: number;
+  /** Objects deleted (a missing object counts: it is gone either way). */
+  objectsDeleted: number;
+}
+
+/** Rows read per query: a backlog of a million expired jobs is walked 100 at a time, never loaded at once. */
+export const SWEEP_BATCH = 100;
+
+/**
+ * One sweep at `now` (a parameter, so tests move the clock): first expires the jobs whose outputs are due
+ * (deleting their input too), then deletes the inputs that are due. Walks each set in batches by
+ * (finishedAt, id), so a job that storage refused is not read again in the same sweep.
+ */
+export async function sweepRetention(
+  deps: RetentionDeps,
+  policy: RetentionPolicy,
+  now: Date,
+  options: { batchSize?: number } = {},
+): Promise<SweepReport> {
+  const batchSize = options.batchSize ?? SWEEP_BATCH;
+  const report: SweepReport = { inputsDeleted: 0, jobsExpired: 0, storageErrors: 0, objectsDeleted: 0 };
+  const tally = (outcome: DeletionOutcome, objects: number, kind: "inputsDeleted" | "jobsExpired") => {
+    if (outcome === "deleted") {
+      report[kind] += 1;
+      report.objectsDeleted += objects;
+    } else if (outcome === "storage_error") report.storageErrors += 1;
+  };
+  if (policy.outputDays > 0) {
+    const cutoff = new Date(now.getTime() - policy.outputDays * DAY_MS);
+    for await (const row of dueJobs(deps.db, { status: { in: [...FINISHED_STATUSES] } }, cutoff, batchSize)) {
+      const { outcome, objects } = await expireJob(deps, row, { now, reason: "retention", cutoff });
+      tally(outcome, objects, "jobsExpired");
+    }
+  }
+  if (policy.inputDays > 0) {
+    const cutoff = new Date(now.getTime() - policy.inputDays * DAY_MS);
+    const where = { status: { in: [...FINISHED_STATUSES] }, inputDeletedAt: null };
+    for await (const row of dueJobs(deps.db, where, cutoff, batchSize)) {
+      const outcome = await deleteJobInput(deps, row, { now, cutoff });
+      tally(outcome, outcome === "deleted" ? 1 : 0, "inputsDeleted");
+    }
+  }
+  if (report.inputsDeleted + report.jobsExpired + report.storageErrors > 0) {
+    deps.log.info({ ...report, at: now.toISOString() }, "retention sweep");
+  }
+  return report;
+}
+
+type DueRow = Pick<Job, "id" | "status" | "finishedAt" | "inputKey" | "inputDeletedAt">;
+
+/** Jobs matching `where` that finished before `cutoff`, oldest first, `batchSize` rows per query. */
+async function* dueJobs(
+  db: PrismaClient,
+  where: { status: { in: Job["status"][] }; inputDeletedAt?: null },
+  cutoff: Date,
+  batchSize: number,
+): AsyncGenerator<DueRow> {
+  let after: { finishedAt: Date; id: string } | null = null;
+  for (;;) {
+    const batch: DueRow[] = await db.job.findMany({
+      where: {
+        ...where,
+        finishedAt: { lt: cutoff },
+        ...(after
+          ? { OR: [{ finishedAt: { gt: after.finishedAt } }, { finishedAt: after.finishedAt, id: { gt: after.id } }] }
+          : {}),
+      },
+      orderBy: [{ finishedAt: "asc" }, { id: "asc" }],
+      take: batchSize,
+      select: { id: true, status: true, finishedAt: true, inputKey: true, inputDeletedAt: true },
+    });
+    for (const row of batch) yield row;
+    const last = batch.at(-1);
+    if (!last?.finishedAt || batch.length < batchSize) return;
+    after = { finishedAt: last.finishedAt, id: last.id };
+  }
+}
+
+/** Deletes a finished job's input (the job keeps its status and outputs, but can no longer run again). */
+export async function deleteJobInput(
+  deps: RetentionDeps,
+  row: DueRow,
+  { now, cutoff }: { now: Date; cutoff: Date },
+): Promise<DeletionOutcome> {
+  const claimed = await deps.db.job.updateMany({
+    where: {
+      id: row.id,
+      status: { in: [...FINISHED_STATUSES] },
+      inputDeletedAt: null,
+      finishedAt: { lt: cutoff },
+    },
+    data: { inputDeletedAt: now },
+  });
+  if (claimed.count === 0) return "skipped";
+  try {
+    await deps.storage.delete(row.inputKey);
+  } catch (error) {
+    await deps.db.job.updateMany({ where: { id: row.id, inputDeletedAt: now }, data: { inputDeletedAt: null } });
+    deps.log.warn(
+      { jobId: row.id, err: (error as Error).message },
+      "retention: input not deleted; retrying next sweep",
+    );
+    return "storage_error";
+  }
+  const days = row.finishedAt ? Math.floor((now.getTime() - row.finishedAt.getTime()) / DAY_MS) : null;
+  await deps.db.jobEvent.create({
+    data: {
+      jobId: row.id,
+      type: "input_deleted",
+      message: `Uploaded video deleted${days !== null ? ` ${days} days after the job finished` : ""} (retention). The captions and the captioned video remain; the job can no longer run again.`,
+      data: { reason: "retention" },
+    },
+  });
+  return "deleted";
+}
+
+/**
+ * Deletes everything a finished job stored (input, every output of every caption version) and marks it
+ * `expired`; its transcript and caption text go too. `cutoff` (retention) also requires it to have finished
+ * before then; a purge passes none. `by` names the admin in the timeline.
+ */
+export async function expireJob(
+  deps: RetentionDeps,
+  row: Pick<Job, "id" | "status" | "inputDeletedAt">,
+  { now, reason, cutoff, by }: { now: Date; reason: ExpiryReason; cutoff?: Date; by?: string },
+): Promise<{ outcome: DeletionOutcome; objects: number }> {
+  if (!(FINISHED_STATUSES as readonly string[]).includes(row.status)) return { outcome: "skipped", objects: 0 };
+  const claimed = await deps.db.job.updateMany({
+    where: {
+      id: row.id,
+      status: row.status,
+      inputDeletedAt: row.inputDeletedAt,
+      ...(cutoff ? { finishedAt: { lt: cutoff } } : {}),
+    },
+    data: {
+      status: "expired",
+      phase: null,
+      outputsDeletedAt: now,
+      inputDeletedAt: row.inputDeletedAt ?? now,
+      expiredReason: reason,
+    },
+  });
+  if (claimed.count === 0) return { outcome: "skipped", objects: 0 };
+  // Read after the claim: no edit can add a caption version any more.
+  const job = await deps.db.job.findUniqueOrThrow({
+    where: { id: row.id },
+    include: { captionVersions: { select: { outputVideoKey: true, outputSrtKey: true, outputVttKey: true } } },
+  });
+  const keys = jobObjectKeys(job, job.captionVersions);
+  const toDelete = [...(row.inputDeletedAt ? [] : keys.input), ...keys.outputs];
+  try {
+    await Promise.all(toDelete.map((key) => deps.storage.delete(key)));
+  } catch (error) {
+    await deps.db.job.updateMany({
+      where: { id: row.id, status: "expired", outputsDeletedAt: now },
+      data: { status: row.status, outputsDeletedAt: null, inputDeletedAt: row.inputDeletedAt, expiredReason: null },
+    });
+    deps.log.warn(
+      { jobId: row.id, reason, err: (error as Error).message },
+      "retention: files not deleted; the job is unchanged and retried next sweep",
+    );
+    return { outcome: "storage_error", objects: 0 };
+  }
+  const files = `${keys.outputs.length} output file${keys.outputs.length === 1 ? "" : "s"}`;
+  const days = job.finishedAt ? Math.floor((now.getTime() - job.finishedAt.getTime()) / DAY_MS) : null;
+  const message =
+    reason === "purged"
+      ? `Purged${by ? ` by ${by}` : ""}: the uploaded video and ${files} were deleted, with the transcript and caption text.`
+      : `Expired: the uploaded video and ${files} were deleted${days !== null ? ` ${days} days after the job finished` : ""} (retention), with the transcript and caption text.`;
+  await deps.db.$transaction([
+    // The words are the video's content as much as the files are: they go with them.
+    deps.db.jobTranscript.deleteMany({ where: { jobId: row.id } }),
+    deps.db.jobCaptionVersion.updateMany({ where: { jobId: row.id }, data: { cues: [] } }),
+    deps.db.jobEvent.create({
+      data: {
+        jobId: row.id,
+        type: "expired",
+        message,
+        data: { reason, previousStatus: row.status, outputs: keys.outputs.length, ...(by ? { by } : {}) },
+      },
+    }),
+  ]);
+  await deps.onExpired?.(row.id);
+  return { outcome: "deleted", objects: toDelete.length };
+}
+
+/** The public sentence of an expired job (the API, the console, webhooks). */
+export function expiredMessage(job: Pick<Job, "expiredReason" | "finishedAt" | "outputsDeletedAt">): string {
+  if (job.expiredReason === "purged") return "This job's files were deleted by an administrator.";
+  const days =
+    job.finishedAt && job.outputsDeletedAt
+      ? Math.floor((job.outputsDeletedAt.getTime() - job.finishedAt.getTime()) / DAY_MS)
+      : null;
+  return `This job's files were deleted${days !== null ? ` ${days} day${days === 1 ? "" : "s"} after it finished` : ""}, under the server's retention policy. Submit the video again to caption it anew.`;
+}
+
+/** Why a job whose input is gone cannot run again (admin retry, caption edits: 409 INPUT_EXPIRED). */
+export function inputExpiredMessage(job: Pick<Job, "inputDeletedAt" | "expiredReason">): string {
+  const when = job.inputDeletedAt ? ` on ${job.inputDeletedAt.toISOString().slice(0, 10)}` : "";
+  const why = job.expiredReason === "purged" ? "by an administrator" : "under the retention policy";
+  return `The uploaded video was deleted${when} ${why}, so this job cannot run again. Upload the video again as a new job.`;
+}
+
+// The maintenance queue: periodic chores run by the workers. A BullMQ job scheduler puts one sweep job in it
+// per interval, whatever the number of workers, and any worker takes it.
+export const MAINTENANCE_QUEUE = "maintenance";
+export const RETENTION_SCHEDULER_ID = "retention-sweep";
+export const RETENTION_JOB_NAME = "retention-sweep";
+
+/**
+ * - removeOnComplete/Fail by count: a sweep's outcome is in the worker's log; Redis keeps the last few runs
+ *   for the queue board.
+ * - attempts 1: a failed sweep is not retried; the next interval's sweep does the same work.
+ */
+export function createMaintenanceQueue(connection: QueueOptions["connection"], prefix: string): Queue {
+  return new Queue(MAINTENANCE_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+  });
+}

@@ -1,0 +1,88 @@
+import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { PrismaClient } from "../lib/db";
+import {
+  createMaintenanceQueue,
+  MAINTENANCE_QUEUE,
+  RETENTION_JOB_NAME,
+  RETENTION_SCHEDULER_ID,
+  type RetentionPolicy,
+  sweepRetention,
+} from "../lib/jobs/retention";
+import type { Storage } from "../lib/storage";
+
+export interface MaintenanceOptions {
+  db: PrismaClient;
+  storage: Storage;
+  connection: Redis;
+  prefix: string;
+  log: Logger;
+  retention: RetentionPolicy;
+  /** Minutes between sweeps; 0 turns the sweep off (and removes the schedule). */
+  sweepEveryMin: number;
+  onExpired: (jobId: string) => Promise<void>;
+}
+
+/**
+ * The maintenance queue's consumer, inside the worker process. Every worker upserts the same job scheduler
+ * (same id: the last writer's interval wins, so set RETENTION_SWEEP_EVERY_MIN alike everywhere), and BullMQ
+ * puts ONE sweep job in the queue per interval, whichever worker takes it. The sweep itself is idempotent
+ * (guarded writes, idempotent deletes), so an overlap could not delete or mark anything twice.
+ *
+ * - concurrency 1: sweeps are sequential per worker; a long one (a backlog) simply delays the next.
+ * - lockDuration 5 min: a sweep's steps are short storage and Postgres calls, but a batch of 100 jobs on a
+ *   slow S3 can take a minute; the lock is renewed every 2.5 min meanwhile, so 5 min only matters if the
+ *   process dies, and then the stalled check gives the sweep to another worker.
+ */
+export async function startMaintenanceConsumer(options: MaintenanceOptions): Promise<{ close(): Promise<void> }> {
+  const queue = createMaintenanceQueue(options.connection, options.prefix);
+  queue.on("error", (error) => options.log.warn({ err: error.message }, "maintenance queue error"));
+  const enabled = options.sweepEveryMin > 0 && (options.retention.inputDays > 0 || options.retention.outputDays > 0);
+  if (!enabled) {
+    await queue.removeJobScheduler(RETENTION_SCHEDULER_ID);
+    options.log.info("retention sweep off (RETENTION_SWEEP_EVERY_MIN=0 or both RETENTION_DAYS_* 0)");
+    return { close: () => queue.close() };
+  }
+  await queue.upsertJobScheduler(
+    RETENTION_SCHEDULER_ID,
+    { every: options.sweepEveryMin * 60_000 },
+    { name: RETENTION_JOB_NAME, data: {} },
+  );
+  const worker = new Worker(
+    MAINTENANCE_QUEUE,
+    async (job) => {
+      if (job.name !== RETENTION_JOB_NAME) return { ignored: job.name };
+      // The real clock here; tests call sweepRetention with a moved one.
+      return sweepRetention(
+        { db: options.db, storage: options.storage, log: options.log, onExpired: options.onExpired },
+        options.retention,
+        new Date(),
+      );
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: 1,
+      lockDuration: 5 * 60_000,
+    },
+  );
+  worker.on("error", (error) => options.log.error({ err: error }, "maintenance worker error"));
+  worker.on("failed", (job, error) =>
+    options.log.warn({ job: job?.name, err: error.message }, "retention sweep failed; the next interval retries"),
+  );
+  options.log.info(
+    {
+      everyMin: options.sweepEveryMin,
+      inputDays: options.retention.inputDays,
+      outputDays: options.retention.outputDays,
+    },
+    "retention sweep scheduled",
+  );
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
