@@ -8,6 +8,7 @@ import {
   sweepRetention,
 } from "../../lib/jobs/retention";
 import { createLogger } from "../../lib/logger";
+import { countJobOutcomes } from "../../lib/metrics/job-outcomes";
 import { LocalStorage, S3Storage } from "../../lib/storage";
 import type { PublicJob } from "../../lib/video/job-status";
 import { expectApiError, showServerLogOnFailure } from "../api/api-http";
@@ -129,6 +130,8 @@ describe("retention sweep with a clock you can move", () => {
     await expectApiError(await fetch(`${stack.baseUrl}/api/video/job/${edited.id}/captions`), 410, "JOB_EXPIRED");
     // The failed job keeps the reason it failed; its status says the files are gone.
     expect(await publicJob(failed.id)).toMatchObject({ status: "expired", error: { code: "RENDER_FAILED" } });
+    // What /metrics counts (captioner_jobs_expired_total{reason}).
+    expect((await countJobOutcomes(stack.db)).expiredByReason).toEqual({ retention: 3, purged: 0 });
   });
 
   test("a completed job whose input is gone cannot be edited: 409 INPUT_EXPIRED, nothing queued", async () => {
