@@ -6,11 +6,13 @@ import { upsertUser } from "../../lib/auth/users";
 import { createCaptionQueue } from "../../lib/job-contract";
 import { DAY_MS, sweepRetention } from "../../lib/jobs/retention";
 import { createLogger } from "../../lib/logger";
+import { QUEUE_BOARD_PATH } from "../../lib/queue-board";
 import { LocalStorage } from "../../lib/storage";
 import { expectApiError, showServerLogOnFailure } from "../api/api-http";
+import { waitForDashboard } from "../dashboard/staff";
 import { getJob, uploadFile, waitForJob } from "../support/api-client";
 import { makeSpeechVideo } from "../support/make-media";
-import { type Stack, startStack } from "../support/stack";
+import { type Stack, startStack, waitFor } from "../support/stack";
 import { existing, storedJob } from "../support/stored-job";
 import { adminPost, signIn } from "./staff-sessions";
 
@@ -23,7 +25,7 @@ let storage: LocalStorage;
 const cookies: Record<"admin" | "ops" | "support", string | null> = { admin: null, ops: null, support: null };
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ dashboard: true });
   storage = new LocalStorage(stack.dataDir, stack.env.STORAGE_SIGNING_SECRET ?? "");
   for (const role of ["admin", "ops", "support"] as const) {
     await upsertUser(stack.db, { email: `${role}@purge.test`, role, password: `${role}-password-1` });
@@ -152,5 +154,34 @@ describe("purge", () => {
     );
     expect(error.message).toContain("cancel it first");
     expect(await existing(storage, [job.inputKey])).toEqual([job.inputKey]);
+  });
+
+  it("the queue board's retry of a job whose input was deleted answers 409 INPUT_EXPIRED and leaves the row alone", async () => {
+    await waitForDashboard(stack);
+    const t0 = new Date(Date.now() - 60_000);
+    const job = await storedJob(stack.db, storage, { status: "failed", finishedAt: t0 });
+    await sweepRetention(
+      { db: stack.db, storage, log: createLogger("purge-test", "silent") },
+      { inputDays: 7, outputDays: 30 },
+      new Date(t0.getTime() + 8 * DAY_MS),
+    );
+    // A BullMQ entry for it, as a duplicate delivery leaves one: the worker skips the finished row (completed).
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    const queue = createCaptionQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    try {
+      const entry = await queue.add("caption", { jobId: job.id }, { jobId: job.id });
+      await waitFor(async () => (await entry.getState()) === "completed", { what: "the worker to skip the job" });
+      const res = await fetch(`${stack.baseUrl}${QUEUE_BOARD_PATH}/api/queues/captions/${job.id}/retry`, {
+        method: "PUT",
+        headers: { cookie: cookies.admin ?? "", origin: stack.baseUrl },
+      });
+      const error = await expectApiError(res, 409, "INPUT_EXPIRED");
+      expect(error.message).toContain("cannot run again");
+      expect(await entry.getState()).toBe("completed");
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    expect(await stack.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "failed" });
   });
 });

@@ -211,6 +211,29 @@ describe("the worker's job scheduler", () => {
   test("two workers register one scheduler; a worker runs the sweep and a long-finished job expires", async () => {
     // Finished 40 days ago by the real clock: the first scheduled sweep (run at once) is due to expire it.
     const job = await storedJob(stack.db, storage, { status: "completed", finishedAt: days(new Date(), -40) });
+    // Submitted with an API key that has one endpoint asking for job.expired and one with the default events.
+    const key = await stack.db.apiKey.create({
+      data: { id: "key_retention0000000001", name: "retention", prefix: "cap_retentio", keyHash: "0".repeat(64) },
+    });
+    await stack.db.webhookEndpoint.createMany({
+      data: [
+        {
+          id: "wh_expired00000001",
+          apiKeyId: key.id,
+          url: "https://hooks.example/expired",
+          events: ["job.expired"],
+          secret: "whsec_x",
+        },
+        {
+          id: "wh_default00000001",
+          apiKeyId: key.id,
+          url: "https://hooks.example/default",
+          events: ["job.completed", "job.failed", "job.canceled"],
+          secret: "whsec_y",
+        },
+      ],
+    });
+    await stack.db.job.update({ where: { id: job.id }, data: { apiKeyId: key.id } });
     const recent = await storedJob(stack.db, storage, { status: "completed", finishedAt: new Date() });
     const env = { RETENTION_SWEEP_EVERY_MIN: "5", RETENTION_DAYS_INPUT: "7", RETENTION_DAYS_OUTPUT: "30" };
     const [first, second] = [await stack.startWorker(env), await stack.startWorker(env)];
@@ -235,6 +258,13 @@ describe("the worker's job scheduler", () => {
       expect(await queue.getDelayedCount()).toBe(1);
       // One expiry, one timeline entry, whichever worker ran it and however many sweeps ran.
       expect(await stack.db.jobEvent.count({ where: { jobId: job.id, type: "expired" } })).toBe(1);
+      // The worker announced it to the endpoint that asked for job.expired, and only to that one.
+      const deliveries = await stack.db.webhookDelivery.findMany({ where: { jobId: job.id } });
+      expect(deliveries.map((d) => [d.endpointId, d.eventType])).toEqual([["wh_expired00000001", "job.expired"]]);
+      expect(JSON.parse(deliveries[0]?.body ?? "{}")).toMatchObject({
+        type: "job.expired",
+        data: { jobId: job.id, job: { status: "expired", result: null, expiry: { reason: "retention" } } },
+      });
     } finally {
       await queue.close();
       redis.disconnect();
