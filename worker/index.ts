@@ -89,6 +89,11 @@ const worker = new Worker<CaptionJobPayload>(
           transcriber,
           log,
           onFinalStatus: announceFinalStatus,
+          // Bounded: a stalled Redis must not hold up the stage (the event is then lost, the job is not).
+          onStageChange: (jobId) =>
+            withTimeout(emitJobEvent({ db, webhookQueue, log }, jobId, "job.progress"), TIMEOUTS.redisCommandMs)
+              .then(() => {})
+              .catch(() => {}),
           recordMediaUsage: (submitter, durationSec) =>
             withTimeout(
               recordMediaUsage(connection, env.QUEUE_PREFIX, submitter, durationSec),

@@ -35,6 +35,11 @@ export interface WorkerDeps {
   settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
   /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
   onFinalStatus?: (jobId: string) => Promise<void>;
+  /**
+   * Announces a stage change of a running job (webhooks: job.progress, at most one per stage). Awaited before
+   * the stage runs: never throws, and is bounded by the caller.
+   */
+  onStageChange?: (jobId: string) => Promise<void>;
   /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
   recordMediaUsage?: (
     submitter: { apiKeyId: string | null; submitterIpHash: string | null },
@@ -104,7 +109,15 @@ export async function processCaptionJob(
     },
   });
 
-  const run = new JobRun(deps.db, jobId, attempt, log, signal, (p) => void job.updateProgress(p).catch(() => {}));
+  const run = new JobRun(
+    deps.db,
+    jobId,
+    attempt,
+    log,
+    signal,
+    (p) => void job.updateProgress(p).catch(() => {}),
+    () => deps.onStageChange?.(jobId),
+  );
   const began = performance.now();
   let workDir: string | undefined;
   try {

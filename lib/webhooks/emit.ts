@@ -28,10 +28,12 @@ export function newDeliveryId(): string {
 export async function emitJobEvent(
   deps: { db: PrismaClient; webhookQueue: Queue<WebhookJobPayload>; log: Pick<Logger, "warn"> },
   jobId: string,
+  /** job.progress: the job's current stage, sent only while it is still processing. Default: its final status. */
+  event?: "job.progress",
 ): Promise<number> {
   try {
     const job = await deps.db.job.findUnique({ where: { id: jobId } });
-    const type = job && EVENT_OF_STATUS[job.status];
+    const type = event === "job.progress" ? job?.status === "processing" && event : job && EVENT_OF_STATUS[job.status];
     if (!job?.apiKeyId || !type) return 0;
     const endpoints = await deps.db.webhookEndpoint.findMany({
       where: { apiKeyId: job.apiKeyId, disabledAt: null, events: { has: type } },
