@@ -95,6 +95,15 @@ describe("retention in the console (1440x900)", () => {
     await page.goto("/admin/jobs?status=expired");
     expect(await page.getByRole("link", { name: completed.id }).count()).toBe(1);
     expect(await page.getByRole("link", { name: failed.id }).count()).toBe(0);
+
+    // The submitter's own page (public) says the same, without download links.
+    await page.goto(`/jobs/${completed.id}`);
+    await page.getByRole("heading", { name: "This job's files were deleted" }).waitFor({ timeout: 15_000 });
+    await expect(page.getByRole("status").allTextContents()).resolves.toContain(
+      "This job's files were deleted by an administrator.",
+    );
+    expect(await page.getByRole("link", { name: /Download/ }).count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "purged-job-public.png"), fullPage: true });
     expect(errors).toEqual([]);
     await page.context().close();
   });
