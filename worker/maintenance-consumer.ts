@@ -49,6 +49,9 @@ export async function startMaintenanceConsumer(options: MaintenanceOptions): Pro
     { every: options.sweepEveryMin * 60_000 },
     { name: RETENTION_JOB_NAME, data: {} },
   );
+  // Aborted on shutdown: a sweep through a large backlog stops after the job in hand instead of holding
+  // up the worker's exit (the next sweep carries on where it stopped).
+  const shutdown = new AbortController();
   const worker = new Worker(
     MAINTENANCE_QUEUE,
     async (job) => {
@@ -58,6 +61,7 @@ export async function startMaintenanceConsumer(options: MaintenanceOptions): Pro
         { db: options.db, storage: options.storage, log: options.log, onExpired: options.onExpired },
         options.retention,
         new Date(),
+        { signal: shutdown.signal },
       );
     },
     {
@@ -81,6 +85,7 @@ export async function startMaintenanceConsumer(options: MaintenanceOptions): Pro
   );
   return {
     async close() {
+      shutdown.abort();
       await worker.close();
       await queue.close();
     },

@@ -60,7 +60,7 @@ export async function sweepRetention(
   deps: RetentionDeps,
   policy: RetentionPolicy,
   now: Date,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<SweepReport> {
   const batchSize = options.batchSize ?? SWEEP_BATCH;
   const report: SweepReport = { inputsDeleted: 0, jobsExpired: 0, storageErrors: 0, objectsDeleted: 0 };
@@ -70,17 +70,21 @@ export async function sweepRetention(
       report.objectsDeleted += objects;
     } else if (outcome === "storage_error") report.storageErrors += 1;
   };
+  // Checked between jobs: a worker shutting down stops after the job in hand (the next sweep carries on).
+  const stopped = () => options.signal?.aborted === true;
   if (policy.outputDays > 0) {
     const cutoff = new Date(now.getTime() - policy.outputDays * DAY_MS);
     for await (const row of dueJobs(deps.db, { status: { in: [...FINISHED_STATUSES] } }, cutoff, batchSize)) {
+      if (stopped()) break;
       const { outcome, objects } = await expireJob(deps, row, { now, reason: "retention", cutoff });
       tally(outcome, objects, "jobsExpired");
     }
   }
-  if (policy.inputDays > 0) {
+  if (policy.inputDays > 0 && !stopped()) {
     const cutoff = new Date(now.getTime() - policy.inputDays * DAY_MS);
     const where = { status: { in: [...FINISHED_STATUSES] }, inputDeletedAt: null };
     for await (const row of dueJobs(deps.db, where, cutoff, batchSize)) {
+      if (stopped()) break;
       const outcome = await deleteJobInput(deps, row, { now, cutoff });
       tally(outcome, outcome === "deleted" ? 1 : 0, "inputsDeleted");
     }

@@ -193,6 +193,18 @@ describe("retention sweep with a clock you can move", () => {
     for (let i = 0; i < 25; i++) {
       jobs.push(await storedJob(stack.db, storage, { status: "failed", finishedAt: new Date(t0.getTime() + i) }));
     }
+    // A worker shutting down stops its sweep between jobs: aborted before the first, nothing is touched.
+    const stopped = await sweepRetention(deps, { inputDays: 7, outputDays: 0 }, days(t0, 8), {
+      batchSize: 10,
+      signal: AbortSignal.abort(),
+    });
+    expect(stopped.inputsDeleted).toBe(0);
+    expect(
+      await existing(
+        storage,
+        jobs.map((job) => job.inputKey),
+      ),
+    ).toHaveLength(25);
     const report = await sweepRetention(deps, { inputDays: 7, outputDays: 0 }, days(t0, 8), { batchSize: 10 });
     expect(report.inputsDeleted).toBe(25);
     expect(
