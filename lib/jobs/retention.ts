@@ -53,8 +53,8 @@ export const SWEEP_BATCH = 100;
 
 /**
  * One sweep at `now` (a parameter, so tests move the clock): first expires the jobs whose outputs are due
- * (deleting their input too), then deletes the inputs that are due. Walks each set in batches by
- * (finishedAt, id), so a job that storage refused is not read again in the same sweep.
+ * (deleting their input too), then deletes the inputs that are due, `batchSize` rows per query; a job that
+ * storage refused is not read again in the same sweep.
  */
 export async function sweepRetention(
   deps: RetentionDeps,
@@ -64,17 +64,21 @@ export async function sweepRetention(
 ): Promise<SweepReport> {
   const batchSize = options.batchSize ?? SWEEP_BATCH;
   const report: SweepReport = { inputsDeleted: 0, jobsExpired: 0, storageErrors: 0, objectsDeleted: 0 };
+  let refusedInARow = 0;
   const tally = (outcome: DeletionOutcome, objects: number, kind: "inputsDeleted" | "jobsExpired") => {
     if (outcome === "deleted") {
       report[kind] += 1;
       report.objectsDeleted += objects;
-    } else if (outcome === "storage_error") report.storageErrors += 1;
+    }
+    if (outcome === "storage_error") report.storageErrors += 1;
+    refusedInARow = outcome === "storage_error" ? refusedInARow + 1 : 0;
   };
-  // Checked between jobs: a worker shutting down stops after the job in hand (the next sweep carries on).
-  const stopped = () => options.signal?.aborted === true;
+  // Checked between jobs: a worker shutting down stops after the job in hand, and a whole batch refused by
+  // storage means it is down (every other job would wait out the same timeouts). The next sweep carries on.
+  const stopped = () => options.signal?.aborted === true || refusedInARow >= batchSize;
   if (policy.outputDays > 0) {
     const cutoff = new Date(now.getTime() - policy.outputDays * DAY_MS);
-    for await (const row of dueJobs(deps.db, { status: { in: [...FINISHED_STATUSES] } }, cutoff, batchSize)) {
+    for await (const row of dueForExpiry(deps.db, cutoff, batchSize)) {
       if (stopped()) break;
       const { outcome, objects } = await expireJob(deps, row, { now, reason: "retention", cutoff });
       tally(outcome, objects, "jobsExpired");
@@ -82,10 +86,11 @@ export async function sweepRetention(
   }
   if (policy.inputDays > 0 && !stopped()) {
     const cutoff = new Date(now.getTime() - policy.inputDays * DAY_MS);
-    const where = { status: { in: [...FINISHED_STATUSES] }, inputDeletedAt: null };
-    for await (const row of dueJobs(deps.db, where, cutoff, batchSize)) {
+    const failed = new Set<string>();
+    for await (const row of dueForInputDeletion(deps.db, cutoff, batchSize, failed)) {
       if (stopped()) break;
       const outcome = await deleteJobInput(deps, row, { now, cutoff });
+      if (outcome === "storage_error") failed.add(row.id);
       tally(outcome, outcome === "deleted" ? 1 : 0, "inputsDeleted");
     }
   }
@@ -96,32 +101,70 @@ export async function sweepRetention(
 }
 
 type DueRow = Pick<Job, "id" | "status" | "finishedAt" | "inputKey" | "inputDeletedAt">;
+const DUE_ROW = { id: true, status: true, finishedAt: true, inputKey: true, inputDeletedAt: true } as const;
 
-/** Jobs matching `where` that finished before `cutoff`, oldest first, `batchSize` rows per query. */
-async function* dueJobs(
-  db: PrismaClient,
-  where: { status: { in: Job["status"][] }; inputDeletedAt?: null },
-  cutoff: Date,
-  batchSize: number,
-): AsyncGenerator<DueRow> {
-  let after: { finishedAt: Date; id: string } | null = null;
+// How the two queries below read the Job table, measured with EXPLAIN ANALYZE on 600k finished rows
+// (300k expired long ago, 300k completed with their input gone, 2,000 due). Postgres plans a `LIMIT` query
+// over `status … AND finishedAt < cutoff` on the finishedAt index, filtering out every expired row older than
+// the cutoff: it assumes status and age are unrelated, while in fact old rows are all expired (~50 ms per
+// 300k rows skipped, on every query). So:
+// - expiry walks that index from a cursor (`finishedAt >= last seen`): only a sweep's first query skips the
+//   old expired rows, each later batch starts where the previous one ended;
+// - input deletion asks per status with `inputDeletedAt IS NULL`, no ORDER BY: Postgres then uses the
+//   (status, inputDeletedAt, finishedAt) index and reads only due rows (0.2 ms a batch). Rows are not
+//   re-read: once handled they no longer match, except those storage refused, which the sweep passes back.
+
+/** Finished jobs that finished before `cutoff`, oldest first, `batchSize` rows per query. */
+async function* dueForExpiry(db: PrismaClient, cutoff: Date, batchSize: number): AsyncGenerator<DueRow> {
+  let from: Date | null = null;
+  /** Ids already read whose finishedAt equals `from` (the cursor is inclusive: ties are not lost). */
+  let seenAtFrom: string[] = [];
   for (;;) {
     const batch: DueRow[] = await db.job.findMany({
       where: {
-        ...where,
-        finishedAt: { lt: cutoff },
-        ...(after
-          ? { OR: [{ finishedAt: { gt: after.finishedAt } }, { finishedAt: after.finishedAt, id: { gt: after.id } }] }
-          : {}),
+        status: { in: [...FINISHED_STATUSES] },
+        finishedAt: { lt: cutoff, ...(from ? { gte: from } : {}) },
+        ...(seenAtFrom.length > 0 ? { id: { notIn: seenAtFrom } } : {}),
       },
-      orderBy: [{ finishedAt: "asc" }, { id: "asc" }],
+      orderBy: { finishedAt: "asc" },
       take: batchSize,
-      select: { id: true, status: true, finishedAt: true, inputKey: true, inputDeletedAt: true },
+      select: DUE_ROW,
     });
-    for (const row of batch) yield row;
-    const last = batch.at(-1);
-    if (!last?.finishedAt || batch.length < batchSize) return;
-    after = { finishedAt: last.finishedAt, id: last.id };
+    yield* batch;
+    const last = batch.at(-1)?.finishedAt;
+    if (!last || batch.length < batchSize) return;
+    const tied = batch.filter((row) => row.finishedAt?.getTime() === last.getTime()).map((row) => row.id);
+    seenAtFrom = from?.getTime() === last.getTime() ? [...seenAtFrom, ...tied] : tied;
+    from = last;
+  }
+}
+
+/**
+ * Finished jobs whose input is still there and that finished before `cutoff`, one status at a time,
+ * `batchSize` rows per query. `failed`: ids storage refused in this sweep (left out; the next sweep retries
+ * them).
+ */
+async function* dueForInputDeletion(
+  db: PrismaClient,
+  cutoff: Date,
+  batchSize: number,
+  failed: ReadonlySet<string>,
+): AsyncGenerator<DueRow> {
+  for (const status of FINISHED_STATUSES) {
+    for (;;) {
+      const batch: DueRow[] = await db.job.findMany({
+        where: {
+          status,
+          inputDeletedAt: null,
+          finishedAt: { lt: cutoff },
+          ...(failed.size > 0 ? { id: { notIn: [...failed] } } : {}),
+        },
+        take: batchSize,
+        select: DUE_ROW,
+      });
+      yield* batch;
+      if (batch.length < batchSize) break;
+    }
   }
 }
 

@@ -6,6 +6,6 @@ ALTER TABLE "Job" ADD COLUMN     "inputDeletedAt" TIMESTAMP(3),
 ADD COLUMN     "outputsDeletedAt" TIMESTAMP(3),
 ADD COLUMN     "expiredReason" TEXT;
 
--- The sweep's queries: finished jobs past the outputs' cutoff, and those whose input is still there.
-CREATE INDEX "Job_status_finishedAt_idx" ON "Job"("status", "finishedAt");
+-- The sweep's input deletion: finished jobs of one status whose input is still there, by age (expiry walks
+-- the existing finishedAt index from a cursor; see lib/jobs/retention.ts).
 CREATE INDEX "Job_status_inputDeletedAt_finishedAt_idx" ON "Job"("status", "inputDeletedAt", "finishedAt");
