@@ -185,7 +185,7 @@ const heartbeat = setInterval(() => {
 heartbeat.unref();
 
 const health = startHealthServer(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
-const maintenance = await startMaintenanceConsumer({
+const maintenance = startMaintenanceConsumer({
   db,
   storage,
   connection,

@@ -35,20 +35,34 @@ export interface MaintenanceOptions {
  *   slow S3 can take a minute; the lock is renewed every 2.5 min meanwhile, so 5 min only matters if the
  *   process dies, and then the stalled check gives the sweep to another worker.
  */
-export async function startMaintenanceConsumer(options: MaintenanceOptions): Promise<{ close(): Promise<void> }> {
+export function startMaintenanceConsumer(options: MaintenanceOptions): { close(): Promise<void> } {
   const queue = createMaintenanceQueue(options.connection, options.prefix);
   queue.on("error", (error) => options.log.warn({ err: error.message }, "maintenance queue error"));
   const enabled = options.sweepEveryMin > 0 && (options.retention.inputDays > 0 || options.retention.outputDays > 0);
-  if (!enabled) {
-    await queue.removeJobScheduler(RETENTION_SCHEDULER_ID);
-    options.log.info("retention sweep off (RETENTION_SWEEP_EVERY_MIN=0 or both RETENTION_DAYS_* 0)");
-    return { close: () => queue.close() };
-  }
-  await queue.upsertJobScheduler(
-    RETENTION_SCHEDULER_ID,
-    { every: options.sweepEveryMin * 60_000 },
-    { name: RETENTION_JOB_NAME, data: {} },
+  // Not awaited: with Redis away at start the worker must still get to its signal handlers and health
+  // endpoint (the caption worker waits for Redis on its own); the schedule is written once Redis answers.
+  const scheduled = enabled
+    ? queue.upsertJobScheduler(
+        RETENTION_SCHEDULER_ID,
+        { every: options.sweepEveryMin * 60_000 },
+        { name: RETENTION_JOB_NAME, data: {} },
+      )
+    : queue.removeJobScheduler(RETENTION_SCHEDULER_ID);
+  scheduled.then(
+    () =>
+      enabled
+        ? options.log.info(
+            {
+              everyMin: options.sweepEveryMin,
+              inputDays: options.retention.inputDays,
+              outputDays: options.retention.outputDays,
+            },
+            "retention sweep scheduled",
+          )
+        : options.log.info("retention sweep off (RETENTION_SWEEP_EVERY_MIN=0 or both RETENTION_DAYS_* 0)"),
+    (error: Error) => options.log.error({ err: error.message }, "retention sweep schedule not written"),
   );
+  if (!enabled) return { close: () => queue.close() };
   // Aborted on shutdown: a sweep through a large backlog stops after the job in hand instead of holding
   // up the worker's exit (the next sweep carries on where it stopped).
   const shutdown = new AbortController();
@@ -74,14 +88,6 @@ export async function startMaintenanceConsumer(options: MaintenanceOptions): Pro
   worker.on("error", (error) => options.log.error({ err: error }, "maintenance worker error"));
   worker.on("failed", (job, error) =>
     options.log.warn({ job: job?.name, err: error.message }, "retention sweep failed; the next interval retries"),
-  );
-  options.log.info(
-    {
-      everyMin: options.sweepEveryMin,
-      inputDays: options.retention.inputDays,
-      outputDays: options.retention.outputDays,
-    },
-    "retention sweep scheduled",
   );
   return {
     async close() {

@@ -253,12 +253,14 @@ export async function expireJob(
     );
     return { outcome: "storage_error", objects: 0 };
   }
-  const files = `${keys.outputs.length} output file${keys.outputs.length === 1 ? "" : "s"}`;
+  // The input may be gone already (RETENTION_DAYS_INPUT): name only what this deletion removed.
+  const outputs = `${keys.outputs.length} output file${keys.outputs.length === 1 ? "" : "s"}`;
+  const files = row.inputDeletedAt ? outputs : `the uploaded video and ${outputs}`;
   const days = job.finishedAt ? Math.floor((now.getTime() - job.finishedAt.getTime()) / DAY_MS) : null;
   const message =
     reason === "purged"
-      ? `Purged${by ? ` by ${by}` : ""}: the uploaded video and ${files} were deleted, with the transcript and caption text.`
-      : `Expired: the uploaded video and ${files} were deleted${days !== null ? ` ${days} days after the job finished` : ""} (retention), with the transcript and caption text.`;
+      ? `Purged${by ? ` by ${by}` : ""}: ${files} deleted, with the transcript and caption text.`
+      : `Expired: ${files} deleted${days !== null ? ` ${days} days after the job finished` : ""} (retention), with the transcript and caption text.`;
   await deps.db.$transaction([
     // The words are the video's content as much as the files are: they go with them.
     deps.db.jobTranscript.deleteMany({ where: { jobId: row.id } }),

@@ -308,7 +308,7 @@ describe("the worker's job scheduler", () => {
 
   test("RETENTION_SWEEP_EVERY_MIN=0 removes the schedule", async () => {
     const worker = await stack.startWorker({ RETENTION_SWEEP_EVERY_MIN: "0" });
-    expect(worker.output()).toContain("retention sweep off");
+    await waitFor(async () => worker.output().includes("retention sweep off"), { what: "the schedule's removal" });
     const redis = new Redis(stack.env.REDIS_URL ?? "");
     const queue = createMaintenanceQueue(redis, stack.env.QUEUE_PREFIX ?? "");
     try {
