@@ -9,6 +9,7 @@ import { exitOnEnvError } from "../lib/env/parse-env";
 import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
 import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
 import { cancelChannel } from "../lib/jobs/cancel-channel";
+import { sweepEnabled } from "../lib/jobs/retention";
 import { createLogger } from "../lib/logger";
 import { recordMediaUsage } from "../lib/rate-limit/enforce";
 import { createWorkerConnection } from "../lib/redis";
@@ -75,7 +76,10 @@ const connection = createWorkerConnection(env.REDIS_URL);
 const webhookQueue = createWebhookQueue(connection, env.QUEUE_PREFIX);
 webhookQueue.on("error", (error) => log.warn({ err: error.message }, "webhook queue error"));
 /** Announces a job's final status to its key's webhook endpoints (called where that status is written). */
-const announceFinalStatus = (jobId: string) => emitJobEvent({ db, webhookQueue, log }, jobId).then(() => {});
+const retentionPolicy = { inputDays: env.RETENTION_DAYS_INPUT, outputDays: env.RETENTION_DAYS_OUTPUT };
+/** The deadlines webhooks announce: this worker's policy, as it writes it into the sweep's schedule. */
+const retention = sweepEnabled(retentionPolicy, env.RETENTION_SWEEP_EVERY_MIN) ? retentionPolicy : null;
+const announceFinalStatus = (jobId: string) => emitJobEvent({ db, webhookQueue, log, retention }, jobId).then(() => {});
 const worker = new Worker<CaptionJobPayload>(
   CAPTION_QUEUE,
   async (job, token) => {
@@ -91,7 +95,10 @@ const worker = new Worker<CaptionJobPayload>(
           onFinalStatus: announceFinalStatus,
           // Bounded: a stalled Redis must not hold up the stage (the event is then lost, the job is not).
           onStageChange: (jobId) =>
-            withTimeout(emitJobEvent({ db, webhookQueue, log }, jobId, "job.progress"), TIMEOUTS.redisCommandMs)
+            withTimeout(
+              emitJobEvent({ db, webhookQueue, log, retention }, jobId, "job.progress"),
+              TIMEOUTS.redisCommandMs,
+            )
               .then(() => {})
               .catch(() => {}),
           recordMediaUsage: (submitter, durationSec) =>
@@ -191,7 +198,7 @@ const maintenance = startMaintenanceConsumer({
   connection,
   prefix: env.QUEUE_PREFIX,
   log,
-  retention: { inputDays: env.RETENTION_DAYS_INPUT, outputDays: env.RETENTION_DAYS_OUTPUT },
+  retention: retentionPolicy,
   sweepEveryMin: env.RETENTION_SWEEP_EVERY_MIN,
   onExpired: announceFinalStatus,
 });

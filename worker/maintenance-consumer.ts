@@ -8,6 +8,8 @@ import {
   RETENTION_JOB_NAME,
   RETENTION_SCHEDULER_ID,
   type RetentionPolicy,
+  retentionSweepData,
+  sweepEnabled,
   sweepRetention,
 } from "../lib/jobs/retention";
 import type { Storage } from "../lib/storage";
@@ -38,14 +40,14 @@ export interface MaintenanceOptions {
 export function startMaintenanceConsumer(options: MaintenanceOptions): { close(): Promise<void> } {
   const queue = createMaintenanceQueue(options.connection, options.prefix);
   queue.on("error", (error) => options.log.warn({ err: error.message }, "maintenance queue error"));
-  const enabled = options.sweepEveryMin > 0 && (options.retention.inputDays > 0 || options.retention.outputDays > 0);
+  const enabled = sweepEnabled(options.retention, options.sweepEveryMin);
   // Not awaited: with Redis away at start the worker must still get to its signal handlers and health
   // endpoint (the caption worker waits for Redis on its own); the schedule is written once Redis answers.
   const scheduled = enabled
     ? queue.upsertJobScheduler(
         RETENTION_SCHEDULER_ID,
         { every: options.sweepEveryMin * 60_000 },
-        { name: RETENTION_JOB_NAME, data: {} },
+        { name: RETENTION_JOB_NAME, data: options.retention },
       )
     : queue.removeJobScheduler(RETENTION_SCHEDULER_ID);
   scheduled.then(
@@ -70,10 +72,11 @@ export function startMaintenanceConsumer(options: MaintenanceOptions): { close()
     MAINTENANCE_QUEUE,
     async (job) => {
       if (job.name !== RETENTION_JOB_NAME) return { ignored: job.name };
-      // The real clock here; tests call sweepRetention with a moved one.
+      // The policy in the schedule (what the API announces), else this worker's own; the real clock here
+      // (tests call sweepRetention with a moved one).
       return sweepRetention(
         { db: options.db, storage: options.storage, log: options.log, onExpired: options.onExpired },
-        options.retention,
+        retentionSweepData.safeParse(job.data).data ?? options.retention,
         new Date(),
         { signal: shutdown.signal },
       );

@@ -7,7 +7,7 @@ import { JOB_ID_PATTERN } from "../ids";
 import { cancelChannel } from "../jobs/cancel-channel";
 import { enqueueCaptionJob, QueueUnavailableError, queueJobId } from "../jobs/enqueue";
 import { canceledState, FRESH_QUEUED_STATE } from "../jobs/job-states";
-import { expireJob, FINISHED_STATUSES, inputExpiredMessage } from "../jobs/retention";
+import { cachedRetentionPolicy, expireJob, FINISHED_STATUSES, inputExpiredMessage } from "../jobs/retention";
 import { logger } from "../logger";
 import { emitJobEvent } from "../webhooks/emit";
 import { type JobFilter, jobFilterQuery } from "./job-filters";
@@ -23,7 +23,7 @@ export interface Actor {
   role: StaffRole;
 }
 
-type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue">;
+type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue" | "maintenanceQueue">;
 
 // Audit vocabulary shared with the queue board (lib/jobs/reset-for-retry.ts): `job.<action>`, data.via.
 export const AUDIT = {
@@ -207,7 +207,8 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
   });
 
   // The console wrote the final status: announce it here (the worker stays quiet about a status it did not write).
-  await emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger }, id);
+  const retention = await cachedRetentionPolicy(services.maintenanceQueue);
+  await emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger, retention }, id);
 
   let workerNotified = true;
   try {

@@ -14,6 +14,8 @@ function job(status: PublicJob["status"], phase: string | null, progress: number
     finishedAt: null,
     error: null,
     inputDeletedAt: null,
+    inputExpiresAt: null,
+    expiresAt: null,
     expiry: null,
     options: { language: null, burnIn: true, audioTrack: null, profile: "netflix-en" },
     queue: null,

@@ -1,8 +1,10 @@
 import { Queue, type QueueOptions } from "bullmq";
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { PrismaClient } from "../db";
 import type { Job } from "../generated/prisma/client";
 import type { Storage } from "../storage";
+import { TIMEOUTS, withTimeout } from "../timeouts";
 import { jobObjectKeys } from "./job-objects";
 
 // Retention: a finished job's input is deleted RETENTION_DAYS_INPUT days after it finished, and everything
@@ -28,6 +30,11 @@ export interface RetentionPolicy {
 }
 
 export type ExpiryReason = "retention" | "purged";
+
+/** Whether a worker with this policy and interval sweeps at all (else it removes the schedule). */
+export function sweepEnabled(policy: RetentionPolicy, everyMin: number): boolean {
+  return everyMin > 0 && (policy.inputDays > 0 || policy.outputDays > 0);
+}
 
 export interface RetentionDeps {
   db: PrismaClient;
@@ -312,4 +319,65 @@ export function createMaintenanceQueue(connection: QueueOptions["connection"], p
     prefix,
     defaultJobOptions: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
   });
+}
+
+/**
+ * The sweep job's data: the policy it runs with. Every worker writes its own into the one scheduler, so the
+ * schedule in Redis is the policy in force (the last worker started wins, like the interval), and the app
+ * reads it there to tell API clients when a job's files will go (`readRetentionPolicy`).
+ */
+export const retentionSweepData = z
+  .object({ inputDays: z.number().int().min(0), outputDays: z.number().int().min(0) })
+  .strict();
+
+/** The policy of the scheduled sweep; null when no sweep is scheduled (off, or no worker has started yet). */
+export async function readRetentionPolicy(queue: Queue): Promise<RetentionPolicy | null> {
+  const scheduler = await queue.getJobScheduler(RETENTION_SCHEDULER_ID);
+  return retentionSweepData.safeParse(scheduler?.template?.data).data ?? null;
+}
+
+/**
+ * When retention will delete a job's input and its files, under `policy`: null when the job has not
+ * finished, when that kind of file is kept forever (0 days), when it is already deleted, or when the
+ * policy is unknown. (A sweep runs every RETENTION_SWEEP_EVERY_MIN: the deletion follows within one interval.)
+ */
+export function retentionDeadlines(
+  job: Pick<Job, "status" | "finishedAt" | "inputDeletedAt">,
+  policy: RetentionPolicy | null,
+): { inputExpiresAt: Date | null; expiresAt: Date | null } {
+  const finished = (FINISHED_STATUSES as readonly string[]).includes(job.status) ? job.finishedAt : null;
+  const after = (days: number | undefined) => (finished && days ? new Date(finished.getTime() + days * DAY_MS) : null);
+  const expiresAt = after(policy?.outputDays);
+  const inputAt = after(policy?.inputDays);
+  return {
+    // Deleting the files deletes the input too: whichever comes first.
+    inputExpiresAt: job.inputDeletedAt
+      ? null
+      : inputAt && expiresAt && expiresAt < inputAt
+        ? expiresAt
+        : (inputAt ?? expiresAt),
+    expiresAt,
+  };
+}
+
+/** How long the app reuses the schedule's policy: a changed policy shows in job deadlines within a minute. */
+export const RETENTION_POLICY_CACHE_MS = 60_000;
+/** …and "no schedule" (or Redis unreachable) only briefly: the first worker's start shows within seconds. */
+const UNKNOWN_POLICY_CACHE_MS = 5_000;
+const policyCache = new WeakMap<Queue, { until: number; value: Promise<RetentionPolicy | null> }>();
+
+/**
+ * `readRetentionPolicy`, remembered for a minute per process and bounded in time: an unreachable Redis
+ * makes job deadlines unknown (null), never a request slow or failed.
+ */
+export function cachedRetentionPolicy(queue: Queue, now = Date.now()): Promise<RetentionPolicy | null> {
+  const cached = policyCache.get(queue);
+  if (cached && now < cached.until) return cached.value;
+  const value = withTimeout(readRetentionPolicy(queue), TIMEOUTS.retentionPolicyReadMs).catch(() => null);
+  const entry = { until: now + RETENTION_POLICY_CACHE_MS, value };
+  policyCache.set(queue, entry);
+  void value.then((policy) => {
+    if (!policy) entry.until = now + UNKNOWN_POLICY_CACHE_MS;
+  });
+  return value;
 }

@@ -7,7 +7,7 @@ import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import type { Job } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
-import { expiredMessage } from "../jobs/retention";
+import { cachedRetentionPolicy, expiredMessage, type RetentionPolicy, retentionDeadlines } from "../jobs/retention";
 import { outputDownloadUrls } from "./output-urls";
 import { queuePlace } from "./queue-position";
 
@@ -53,6 +53,13 @@ export const publicJobSchema = z
      * no longer be retried or have its captions edited (409 INPUT_EXPIRED); its outputs may remain.
      */
     inputDeletedAt: iso.nullable(),
+    /**
+     * When the server's retention schedule will delete the uploaded video / every file of the job (the job
+     * then reads `expired`), within one sweep interval after. Null while the job is not finished, when that
+     * kind of file is kept forever or already deleted, or when no schedule is known.
+     */
+    inputExpiresAt: iso.nullable(),
+    expiresAt: iso.nullable(),
     /** Set when the status is `expired`: why and when every file of the job was deleted. */
     expiry: z
       .object({
@@ -118,7 +125,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const fields = publicJobFields(job);
+  const fields = publicJobFields(job, await cachedRetentionPolicy(services.maintenanceQueue));
   return {
     ...fields,
     queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
@@ -129,11 +136,16 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
 /**
  * The public job without download URLs (a webhook body: signed URLs would expire before a late retry
  * arrives; clients fetch fresh ones from GET /api/video/job/:id). `result` is null until completed.
+ * `retention`: the policy in force (its deadlines), null when unknown.
  */
-export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
+export function publicJobFields(
+  job: Job,
+  retention: RetentionPolicy | null,
+): Omit<PublicJob, "result"> & {
   result: Omit<NonNullable<PublicJob["result"]>, "videoUrl" | "srtUrl" | "vttUrl"> | null;
 } {
   const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number; profile?: CaptionProfile };
+  const deadlines = retentionDeadlines(job, retention);
   return {
     id: job.id,
     status: job.status,
@@ -145,6 +157,8 @@ export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
     inputDeletedAt: job.inputDeletedAt?.toISOString() ?? null,
+    inputExpiresAt: deadlines.inputExpiresAt?.toISOString() ?? null,
+    expiresAt: deadlines.expiresAt?.toISOString() ?? null,
     expiry:
       job.status === "expired" && job.outputsDeletedAt
         ? {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db";
+import type { RetentionPolicy } from "../jobs/retention";
 import { publicJobFields } from "../video/job-status";
 import { enqueueDelivery, type WebhookEvent, type WebhookJobPayload } from "./contract";
 
@@ -26,7 +27,13 @@ export function newDeliveryId(): string {
  * console, where it can be replayed.
  */
 export async function emitJobEvent(
-  deps: { db: PrismaClient; webhookQueue: Queue<WebhookJobPayload>; log: Pick<Logger, "warn"> },
+  deps: {
+    db: PrismaClient;
+    webhookQueue: Queue<WebhookJobPayload>;
+    log: Pick<Logger, "warn">;
+    /** The retention policy in force, for the job's deadlines (null: unknown, the deadlines are null). */
+    retention?: RetentionPolicy | null;
+  },
   jobId: string,
   /** job.progress: the job's current stage, sent only while it is still processing. Default: its final status. */
   event?: "job.progress",
@@ -48,7 +55,7 @@ export async function emitJobEvent(
       body: JSON.stringify({
         type,
         timestamp,
-        data: { jobId, job: { ...publicJobFields(job), statusUrl: `/api/video/job/${jobId}` } },
+        data: { jobId, job: { ...publicJobFields(job, deps.retention ?? null), statusUrl: `/api/video/job/${jobId}` } },
       }),
     }));
     if (deliveries.length === 0) return 0;

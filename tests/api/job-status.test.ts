@@ -30,10 +30,12 @@ showServerLogOnFailure(() => stack?.app.output());
 const PUBLIC_JOB_FIELDS = [
   "createdAt",
   "error",
+  "expiresAt",
   "expiry",
   "finishedAt",
   "id",
   "inputDeletedAt",
+  "inputExpiresAt",
   "options",
   "phase",
   "progress",

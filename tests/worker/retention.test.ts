@@ -83,7 +83,14 @@ describe("retention sweep with a clock you can move", () => {
     expect(await existing(storage, [processing.inputKey, queued.inputKey, younger.inputKey])).toHaveLength(3);
     expect(await existing(storage, edited.outputKeys)).toHaveLength(6);
     const afterInput = await publicJob(edited.id);
-    expect(afterInput).toMatchObject({ status: "completed", inputDeletedAt: day8.toISOString(), expiry: null });
+    // No worker has written a schedule in this file yet: the API does not guess the deadlines.
+    expect(afterInput).toMatchObject({
+      status: "completed",
+      inputDeletedAt: day8.toISOString(),
+      expiry: null,
+      inputExpiresAt: null,
+      expiresAt: null,
+    });
     expect(await download(afterInput.result?.vttUrl)).toBe(200);
     const events = await stack.db.jobEvent.findMany({ where: { jobId: edited.id, type: "input_deleted" } });
     expect(events).toHaveLength(1);
@@ -280,6 +287,19 @@ describe("the worker's job scheduler", () => {
     expect(await existing(storage, [job.inputKey, ...job.outputKeys])).toEqual([]);
     expect(await existing(storage, [recent.inputKey, ...recent.outputKeys])).toHaveLength(4);
     expect(first.output() + second.output()).toContain("retention sweep");
+    // The API announces the deadlines of the schedule the workers wrote.
+    const finishedAt = Date.parse((await publicJob(recent.id)).finishedAt ?? "");
+    const announced = await waitFor(
+      async () => {
+        const view = await publicJob(recent.id);
+        return view.expiresAt ? view : null;
+      },
+      { what: "the API to read the workers' retention schedule" },
+    );
+    expect(announced).toMatchObject({
+      inputExpiresAt: new Date(finishedAt + 7 * DAY_MS).toISOString(),
+      expiresAt: new Date(finishedAt + 30 * DAY_MS).toISOString(),
+    });
 
     const redis = new Redis(stack.env.REDIS_URL ?? "");
     const queue = createMaintenanceQueue(redis, stack.env.QUEUE_PREFIX ?? "");
