@@ -5,7 +5,7 @@ import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
-import { expiredMessage, inputExpiredMessage } from "../jobs/retention";
+import { cachedRetentionPolicy, expiredMessage, inputExpiredMessage, retentionDeadlines } from "../jobs/retention";
 import { outputDownloadUrls } from "../video/output-urls";
 import { describeSubmitter, type Submitter } from "./submitter";
 
@@ -49,6 +49,9 @@ export interface JobDetail {
   retention: {
     inputDeletedAt: Date | null;
     outputsDeletedAt: Date | null;
+    /** When retention will delete them, under the workers' schedule (null: not due, kept, or unknown). */
+    inputExpiresAt: Date | null;
+    expiresAt: Date | null;
     /** Why the job can no longer run (retry, edits): set once the input is gone. */
     inputMessage: string | null;
     /** The public sentence of an expired job. */
@@ -92,7 +95,7 @@ const DETAIL_EVENT_TYPES = new Set(["failed", "retrying"]);
  * unless `withErrorDetail`: they never reach a role that may not read them, not even in the page payload.
  */
 export async function getJobDetail(
-  services: Pick<AppServices, "db" | "storage" | "env">,
+  services: Pick<AppServices, "db" | "storage" | "env" | "maintenanceQueue">,
   id: string,
   options: { withErrorDetail: boolean; baseUrl: string },
 ): Promise<JobDetail | null> {
@@ -150,6 +153,7 @@ export async function getJobDetail(
     retention: {
       inputDeletedAt: job.inputDeletedAt,
       outputsDeletedAt: job.outputsDeletedAt,
+      ...retentionDeadlines(job, await cachedRetentionPolicy(services.maintenanceQueue)),
       inputMessage: job.inputDeletedAt ? inputExpiredMessage(job) : null,
       expiredMessage: job.status === "expired" ? expiredMessage(job) : null,
     },

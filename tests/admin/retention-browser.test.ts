@@ -1,13 +1,20 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { Redis } from "ioredis";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertUser } from "../../lib/auth/users";
-import { DAY_MS, sweepRetention } from "../../lib/jobs/retention";
+import {
+  createMaintenanceQueue,
+  DAY_MS,
+  RETENTION_JOB_NAME,
+  RETENTION_SCHEDULER_ID,
+  sweepRetention,
+} from "../../lib/jobs/retention";
 import { createLogger } from "../../lib/logger";
 import { LocalStorage } from "../../lib/storage";
 import { launchChromium } from "../support/browser";
-import { type Stack, startStack } from "../support/stack";
+import { type Stack, startStack, waitFor } from "../support/stack";
 import { existing, type StoredJob, storedJob } from "../support/stored-job";
 
 // Retention in the console, in Debian's Chromium at 1440x900: an admin purges a completed job through the
@@ -121,11 +128,35 @@ describe("retention in the console (1440x900)", () => {
     await page.context().close();
   });
 
-  it("ops sees the job but no purge button", async () => {
+  it("ops sees the job and when retention will delete its files, but no purge button", async () => {
     const other = await storedJob(stack.db, storage, { status: "completed", finishedAt: new Date() });
+    // The schedule a worker writes (none runs here): the page reads its policy for the deadlines.
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    const queue = createMaintenanceQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    await queue.upsertJobScheduler(
+      RETENTION_SCHEDULER_ID,
+      { every: 3_600_000 },
+      { name: RETENTION_JOB_NAME, data: { inputDays: 7, outputDays: 30 } },
+    );
     const { page } = await signedInPage("ops@retention.test", "ops-password-1", `/admin/jobs/${other.id}`);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toContain(other.id);
     expect(await page.getByRole("button", { name: "Purge files" }).count()).toBe(0);
+    const input = page.getByRole("region", { name: "Input" });
+    // The app re-reads an unknown schedule within seconds.
+    await waitFor(
+      async () => {
+        await page.reload();
+        return (await input.textContent())?.includes("Deletion due");
+      },
+      { timeoutMs: 15_000, intervalMs: 1_000, what: "the deadlines on the job page" },
+    );
+    const day = (n: number) => new Date(Date.now() + n * DAY_MS).toISOString().slice(0, 10);
+    await expect(input.textContent()).resolves.toContain(day(7));
+    await expect(input.textContent()).resolves.toContain(day(30));
+    await page.screenshot({ path: path.join(ARTIFACTS, "retention-deadlines.png"), fullPage: true });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
     await page.context().close();
   });
 });

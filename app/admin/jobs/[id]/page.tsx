@@ -180,6 +180,18 @@ export default async function JobPage({ params }: { params: Params }) {
                 <dd>{formatDateTime(job.retention.outputsDeletedAt)}</dd>
               </>
             )}
+            {job.retention.inputExpiresAt && (
+              <>
+                <dt>Deletion due</dt>
+                <dd>{formatDateTime(job.retention.inputExpiresAt)} (retention)</dd>
+              </>
+            )}
+            {job.retention.expiresAt && (
+              <>
+                <dt>Outputs deletion due</dt>
+                <dd>{formatDateTime(job.retention.expiresAt)} (retention)</dd>
+              </>
+            )}
           </dl>
           <h2 id="options-title">Options</h2>
           <dl className="adm-facts" aria-labelledby="options-title">
