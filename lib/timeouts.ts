@@ -37,6 +37,8 @@ export const TIMEOUTS = {
   webhookDeliveryMs: 15_000,
   /** One small Redis command off the queue's path (e.g. counting media minutes for a quota). */
   redisCommandMs: 5_000,
+  /** The app reading the retention schedule for a job's deadlines: short, the answer is optional (null). */
+  retentionPolicyReadMs: 1_000,
   /** The app's proxy to the queue dashboard: until response headers arrive (bodies then stream freely). */
   queueBoardProxyMs: 15_000,
 } as const;

@@ -36,6 +36,11 @@ export interface WorkerDeps {
   settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
   /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
   onFinalStatus?: (jobId: string) => Promise<void>;
+  /**
+   * Announces a stage change of a running job (webhooks: job.progress, at most one per stage). Awaited before
+   * the stage runs: never throws, and is bounded by the caller.
+   */
+  onStageChange?: (jobId: string) => Promise<void>;
   /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
   recordMediaUsage?: (
     submitter: { apiKeyId: string | null; submitterIpHash: string | null },
@@ -66,7 +71,7 @@ export async function processCaptionJob(
   const row = await deps.db.job.findUnique({ where: { id: jobId } });
   if (!row) throw new UnrecoverableError(`job ${jobId} has no row in Postgres`);
   // Idempotent against duplicate deliveries: a finished job is never run to completion twice.
-  if (row.status === "completed" || row.status === "canceled" || row.status === "failed") {
+  if (row.status === "completed" || row.status === "canceled" || row.status === "failed" || row.status === "expired") {
     log.info({ status: row.status }, "job already finished; skipping");
     return { skipped: row.status };
   }
@@ -105,7 +110,15 @@ export async function processCaptionJob(
     },
   });
 
-  const run = new JobRun(deps.db, jobId, attempt, log, signal, (p) => void job.updateProgress(p).catch(() => {}));
+  const run = new JobRun(
+    deps.db,
+    jobId,
+    attempt,
+    log,
+    signal,
+    (p) => void job.updateProgress(p).catch(() => {}),
+    () => deps.onStageChange?.(jobId),
+  );
   const began = performance.now();
   let workDir: string | undefined;
   try {

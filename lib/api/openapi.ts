@@ -341,7 +341,7 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [jobIdParameter],
           responses: {
             "200": { description: "The captions.", ...json(ref("Captions")) },
-            ...errors(["JOB_NOT_FOUND", "INVALID_STATE"]),
+            ...errors(["JOB_NOT_FOUND", "INVALID_STATE", "JOB_EXPIRED"]),
           },
         },
         put: {
@@ -360,6 +360,8 @@ export function openApiDocument(): Record<string, unknown> {
               "JOB_NOT_FOUND",
               "CONFLICT",
               "INVALID_STATE",
+              "INPUT_EXPIRED",
+              "JOB_EXPIRED",
               "QUEUE_UNAVAILABLE",
             ]),
           },

@@ -30,8 +30,12 @@ showServerLogOnFailure(() => stack?.app.output());
 const PUBLIC_JOB_FIELDS = [
   "createdAt",
   "error",
+  "expiresAt",
+  "expiry",
   "finishedAt",
   "id",
+  "inputDeletedAt",
+  "inputExpiresAt",
   "options",
   "phase",
   "progress",
@@ -365,11 +369,11 @@ describe("download URLs of a completed job (local driver)", () => {
     await expectApiError(await fetch(url), 403, "INVALID_SIGNATURE");
   });
 
-  test("404 once the object is gone", async () => {
+  test("410 FILE_DELETED once the object is gone (a valid URL whose file was deleted since)", async () => {
     const { id, outputs } = await completedJob();
     const url = (await getJob(id)).job.result?.srtUrl ?? "";
     await storage.delete(outputs.keys.srt);
-    await expectApiError(await fetch(url), 404, "NOT_FOUND");
+    await expectApiError(await fetch(url), 410, "FILE_DELETED");
   });
 });
 
