@@ -29,6 +29,7 @@ import { downloadInput } from "./stages/download";
 import { extractAudio } from "./stages/extract-audio";
 import { type MediaInfo, probeMedia } from "./stages/probe";
 import { renderVideo } from "./stages/render";
+import { captureThumbnail, thumbnailTimeSec } from "./stages/thumbnail";
 import { uploadOutputs } from "./stages/upload-outputs";
 import { type CaptionFiles, writeCaptions, writeCueFiles } from "./stages/write-captions";
 import { refuseUnsupportedLanguage } from "./transcribe";
@@ -44,6 +45,11 @@ export interface WorkerDeps {
   split?: SplitSettings;
   /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
   onFinalStatus?: (jobId: string) => Promise<void>;
+  /**
+   * Announces a stage change of a running job (webhooks: job.progress, at most one per stage). Awaited before
+   * the stage runs: never throws, and is bounded by the caller.
+   */
+  onStageChange?: (jobId: string) => Promise<void>;
   /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
   recordMediaUsage?: (
     submitter: { apiKeyId: string | null; submitterIpHash: string | null },
@@ -76,7 +82,7 @@ export async function processCaptionJob(
   const row = await deps.db.job.findUnique({ where: { id: jobId } });
   if (!row) throw new UnrecoverableError(`job ${jobId} has no row in Postgres`);
   // Idempotent against duplicate deliveries: a finished job is never run to completion twice.
-  if (row.status === "completed" || row.status === "canceled" || row.status === "failed") {
+  if (row.status === "completed" || row.status === "canceled" || row.status === "failed" || row.status === "expired") {
     log.info({ status: row.status }, "job already finished; skipping");
     return { skipped: row.status };
   }
@@ -115,7 +121,15 @@ export async function processCaptionJob(
     },
   });
 
-  const run = new JobRun(deps.db, jobId, attempt, log, signal, (p) => void job.updateProgress(p).catch(() => {}));
+  const run = new JobRun(
+    deps.db,
+    jobId,
+    attempt,
+    log,
+    signal,
+    (p) => void job.updateProgress(p).catch(() => {}),
+    () => deps.onStageChange?.(jobId),
+  );
   const began = performance.now();
   let workDir: string | undefined;
   try {
@@ -213,8 +227,8 @@ export async function processCaptionJob(
       buildJobCaptions({ transcript, edit, options, frame: media, dir }),
     );
     const output = path.join(dir, "output.mp4");
-    const mode = await run.stage("rendering", (report) =>
-      renderVideo({
+    const { mode, thumbnail } = await run.stage("rendering", async (report) => {
+      const rendered = await renderVideo({
         file: input,
         media,
         audioTrack,
@@ -226,12 +240,19 @@ export async function processCaptionJob(
         crf: deps.settings.crf,
         signal,
         report,
-      }),
-    );
+      });
+      const frame = await thumbnailOf(run, {
+        file: output,
+        atSec: thumbnailTimeSec(captions.cues, media.durationSec),
+        output: path.join(dir, "thumbnail.jpg"),
+        signal,
+      });
+      return { mode: rendered, thumbnail: frame };
+    });
     const keys = await run.stage("uploading", (report) =>
       uploadOutputs(deps.storage, {
         jobId,
-        files: { video: output, srt: captions.srt, vtt: captions.vtt },
+        files: { video: output, srt: captions.srt, vtt: captions.vtt, thumbnail: thumbnail?.file ?? null },
         signal,
         report,
       }),
@@ -244,6 +265,7 @@ export async function processCaptionJob(
       began,
       captions,
       keys,
+      thumbnail,
       transcript,
       media,
       audioTrack,
@@ -298,7 +320,9 @@ export async function completeJob(
     began: number;
     now?: number;
     captions: CaptionFiles;
-    keys: { video: string; srt: string; vtt: string };
+    keys: { video: string; srt: string; vtt: string; thumbnail: string | null };
+    /** The captured thumbnail (null: none, the timeline says why). */
+    thumbnail?: { atSec: number; captureMs: number } | null;
     transcript: Transcript;
     media: MediaInfo;
     audioTrack: number | null;
@@ -330,6 +354,7 @@ export async function completeJob(
       outputVideoKey: keys.video,
       outputSrtKey: keys.srt,
       outputVttKey: keys.vtt,
+      thumbnailKey: keys.thumbnail,
       durationSec: media.durationSec,
       detectedLanguage: transcript.language,
       transcriber: transcriberRecord(transcript),
@@ -356,6 +381,7 @@ export async function completeJob(
           ...(transcript.alignment ? { alignment: transcript.alignment } : {}),
           mode: input.mode,
           audioTrack: input.audioTrack,
+          thumbnail: input.thumbnail ? { atSec: input.thumbnail.atSec, captureMs: input.thumbnail.captureMs } : null,
           media,
           timings: run.timings,
           ...input.data,
@@ -370,6 +396,39 @@ export async function completeJob(
     log.warn({ err: (error as Error).message }, "media minutes not counted against the quota");
   });
   deps.onOutcome?.({ status: "completed", timings: run.timings });
+}
+
+/**
+ * A thumbnail is a nicety: when its capture fails (or takes too long) the job completes without one, and
+ * the timeline says why. Cancel and shutdown still stop the job.
+ */
+export async function thumbnailOf(
+  run: JobRun,
+  input: { file: string; atSec: number; output: string; signal: AbortSignal },
+): Promise<{ file: string; atSec: number; captureMs: number } | null> {
+  const started = performance.now();
+  try {
+    await captureThumbnail(input);
+    const captureMs = Math.round(performance.now() - started);
+    run.log.info({ atSec: input.atSec, captureMs }, "thumbnail captured");
+    return { file: input.output, atSec: input.atSec, captureMs };
+  } catch (error) {
+    input.signal.throwIfAborted();
+    const detail = error instanceof JobError ? error.detail : { error: String((error as Error)?.message ?? error) };
+    const tail = typeof detail.stderrTail === "string" ? detail.stderrTail.trim().split("\n").at(-1) : undefined;
+    run.log.warn({ err: detail.error ?? tail, code: (error as JobError).code }, "thumbnail not captured");
+    await run.note(
+      "rendering",
+      "No thumbnail: capturing a frame of the rendered video failed; the job goes on without one.",
+      {
+        atSec: input.atSec,
+        ...(error instanceof JobError ? { code: error.code } : {}),
+        ...(detail.error ? { error: String(detail.error) } : {}),
+        ...(tail ? { stderr: tail } : {}),
+      },
+    );
+    return null;
+  }
 }
 
 /** What the job row keeps about the recogniser (the public result shows it). */

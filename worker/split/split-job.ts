@@ -20,10 +20,11 @@ import { splitWorkKey } from "../../lib/storage/keys";
 import { ShutdownRequested } from "../cancel-reasons";
 import { createJobDir } from "../job-dirs";
 import { JobRun, PHASE_SPANS } from "../job-run";
-import { buildJobCaptions, completeJob, handleFailure, type WorkerDeps } from "../process-caption-job";
+import { buildJobCaptions, completeJob, handleFailure, thumbnailOf, type WorkerDeps } from "../process-caption-job";
 import { chooseAudioTrack } from "../stages/audio-track";
 import { extractAudio } from "../stages/extract-audio";
 import type { MediaInfo } from "../stages/probe";
+import { thumbnailTimeSec } from "../stages/thumbnail";
 import { uploadOutputs } from "../stages/upload-outputs";
 import type { Transcript } from "../transcribe/types";
 import { audioWindow, planCuts, type SegmentBounds, segmentBounds } from "./plan-segments";
@@ -421,10 +422,16 @@ export async function resumeSplitJob(
       signal,
     });
     const concatMs = Math.round(performance.now() - concatStarted);
+    const thumbnail = await thumbnailOf(run, {
+      file: output,
+      atSec: thumbnailTimeSec(captions.cues, plan.media.durationSec),
+      output: path.join(workDir, "thumbnail.jpg"),
+      signal,
+    });
     const keys = await run.stage("uploading", (report) =>
       uploadOutputs(deps.storage, {
         jobId,
-        files: { video: output, srt: captions.srt, vtt: captions.vtt },
+        files: { video: output, srt: captions.srt, vtt: captions.vtt, thumbnail: thumbnail?.file ?? null },
         signal,
         report,
       }),
@@ -438,6 +445,7 @@ export async function resumeSplitJob(
       now: Date.now(),
       captions,
       keys,
+      thumbnail,
       transcript: checkpoint.transcript,
       media: plan.media,
       audioTrack: plan.audioTrack,
