@@ -161,6 +161,8 @@ describe("a long video split across workers (BullMQ flow)", () => {
     expect(row.attempts).toBe(1);
     expect(row.progress).toBe(100);
     expect(row.outputVideoKey).toMatch(new RegExp(`^rendered/${job.id}-\\d+\\.mp4$`));
+    // A thumbnail of the joined video, as the single path captures one.
+    expect(row.thumbnailKey).toMatch(new RegExp(`^rendered/${job.id}-\\d+\\.jpg$`));
     console.log(`segments on workers: ${[...new Set(row.segments.map((s) => s.worker))].join(", ")}`);
     // The console's job page lists the segments, each with its status and worker.
     const cookie = await adminCookie();
