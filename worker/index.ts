@@ -23,6 +23,7 @@ import { queueFacingError } from "./queue-record";
 import { startReaper } from "./reaper";
 import { reconcileFailedJob } from "./reconcile-failed";
 import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
+import { asrShare } from "./transcribe/parallelism";
 import { startWebhookConsumer } from "./webhook-consumer";
 
 let env: WorkerEnv;
@@ -54,6 +55,8 @@ try {
     openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
     whisperModelPath: env.WHISPER_MODEL_PATH,
     whisperThreads: env.WHISPER_THREADS,
+    // Each job's share of the recognition cores, by the jobs running when its recognition starts.
+    asrParallelism: () => asrShare(env.ASR_PARALLELISM, running.size),
   });
 } catch (error) {
   // A missing key or model fails every job alike: say so once and do not start.
