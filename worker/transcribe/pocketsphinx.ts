@@ -168,8 +168,8 @@ export class PocketsphinxTranscriber implements Transcriber {
 
   /**
    * US English only (the processor refuses other languages before any work, from `capabilities`). With a
-   * parallelism above 1 the audio is cut at silences into that many chunks, one recogniser process each;
-   * pocketsphinx decodes each utterance on its own, so a cut in a pause loses no context.
+   * parallelism above 1 the audio is cut at silences into that many chunks (at least minChunkSec each), one
+   * recogniser process per chunk, all at once; words come back on the input's timeline, each once.
    */
   async transcribe(input: TranscribeInput): Promise<Transcript> {
     if (input.signal.aborted) throw abortReason(input.signal);
