@@ -101,6 +101,8 @@ const worker = new Worker<CaptionJobPayload>(
             preset: env.FFMPEG_PRESET,
             crf: env.FFMPEG_CRF,
             tmpDir: env.WORKER_TMP_DIR,
+            // The same share of the cores as recognition: one ffmpeg keeps ~1.1 cores busy.
+            renderSegments: () => asrShare(env.ASR_PARALLELISM, running.size),
           },
         },
         job,

@@ -32,7 +32,14 @@ export interface WorkerDeps {
   storage: Storage;
   transcriber: Transcriber;
   log: Logger;
-  settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
+  settings: {
+    maxDurationSec: number;
+    preset: string;
+    crf: number;
+    tmpDir?: string;
+    /** Burn-in slices to encode at once for this job (worker/stages/render.ts); one pass when unset. */
+    renderSegments?: () => number;
+  };
   /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
   onFinalStatus?: (jobId: string) => Promise<void>;
   /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
@@ -213,6 +220,7 @@ export async function processCaptionJob(
         output,
         preset: deps.settings.preset,
         crf: deps.settings.crf,
+        segments: deps.settings.renderSegments?.() ?? 1,
         signal,
         report,
       }),
