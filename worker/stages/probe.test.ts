@@ -42,7 +42,8 @@ describe("parseProbe", () => {
       parseProbe(JSON.stringify({ streams: [{ codec_type: "video", r_frame_rate: r, avg_frame_rate: avg }] }))
         .frameRate;
     expect(rate("25/1", "25/1")).toBe(25);
-    expect(rate("30/1", "2997/100")).toBeNull();
+    expect(rate("25/1", "3824640/153601")).toBe(25);
+    expect(rate("30/1", "2850/100")).toBeNull();
     expect(rate("0/0", "0/0")).toBeNull();
   });
 

@@ -79,7 +79,11 @@ export function parseProbe(json: string): ProbedStreams {
   };
 }
 
-/** "25/1" and "25/1" → 25; a variable rate (nominal ≠ average) or an unreadable one → null. */
+/**
+ * "25/1" and "25/1" → 25; a variable rate (average more than 1% off the nominal) or an unreadable one → null.
+ * 1%, not exact: a constant-rate file's average is often a little off (a last frame's duration, edit lists:
+ * the 60 s bench talk reads 25/1 and 24.9).
+ */
 function constantFrameRate(nominal: string | undefined, average: string | undefined): number | null {
   const rate = (text: string | undefined) => {
     const [num, den] = (text ?? "").split("/").map(Number);
@@ -87,7 +91,7 @@ function constantFrameRate(nominal: string | undefined, average: string | undefi
   };
   const r = rate(nominal);
   const avg = rate(average);
-  if (!(r > 0 && r < 1000) || !(Math.abs(r - avg) / r < 0.001)) return null;
+  if (!(r > 0 && r < 1000) || !(Math.abs(r - avg) / r < 0.01)) return null;
   return r;
 }
 
