@@ -11,6 +11,7 @@ import { makeSpeechVideo, runFfmpeg } from "../tests/support/make-media";
 import { extractAudio } from "../worker/stages/extract-audio";
 import { probeMedia } from "../worker/stages/probe";
 import { renderVideo } from "../worker/stages/render";
+import { captureThumbnail, thumbnailTimeSec } from "../worker/stages/thumbnail";
 import { PocketsphinxTranscriber } from "../worker/transcribe/pocketsphinx";
 
 const SCRIPT =
@@ -75,8 +76,18 @@ async function main() {
       ).then((r) => ({ name, ms: r.ms }));
 
     const baseline = await render("burn-in veryfast (baseline)", "veryfast", true);
+    // What the worker adds after every render: one frame of the output as the job's thumbnail.
+    const thumbnail = await timed(() =>
+      captureThumbnail({
+        file: path.join(dir, `${baseline.name}.mp4`),
+        atSec: thumbnailTimeSec(cues, media.durationSec),
+        output: path.join(dir, "thumbnail.jpg"),
+        signal,
+      }),
+    );
     const rows = [
       baseline,
+      { name: "thumbnail (after a render)", ms: thumbnail.ms },
       await render("burn-in ultrafast", "ultrafast", true),
       await render("burn-in medium", "medium", true),
       await render("soft subtitles (no re-encode)", "veryfast", false),

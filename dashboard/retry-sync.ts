@@ -3,6 +3,7 @@ import { type Request, type Response, Router } from "express";
 import type { Logger } from "pino";
 import type { PrismaClient } from "../lib/db";
 import { RETRYABLE_STATUSES, resetJobsForRetry } from "../lib/jobs/reset-for-retry";
+import { inputExpiredMessage } from "../lib/jobs/retention";
 import { type BoardCaller, boardCaller, refuse } from "./auth";
 import type { BoardQueue } from "./queues";
 
@@ -44,7 +45,15 @@ export function retrySync(deps: Deps): Router {
     if (!job || !isRetriableState(await job.getState())) return next("router");
     const rowId = entry.rowIdOf(job.data);
     if (rowId) {
-      const row = await deps.db.job.findUnique({ where: { id: rowId }, select: { status: true } });
+      const row = await deps.db.job.findUnique({
+        where: { id: rowId },
+        select: { status: true, inputDeletedAt: true, expiredReason: true },
+      });
+      // As in the console: a job whose input was deleted says why it can never run again.
+      if (row?.inputDeletedAt) {
+        refuse(res, 409, "INPUT_EXPIRED", inputExpiredMessage(row));
+        return;
+      }
       if (row && !isRetryableStatus(row.status)) {
         refuse(res, 409, "INVALID_STATE", `Only failed or canceled jobs can be retried; this one is ${row.status}.`);
         return;

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { db, type PrismaClient } from "./db";
 import { type AppEnv, appEnv } from "./env/app-env";
 import { type CaptionJobPayload, createCaptionQueue } from "./job-contract";
+import { createMaintenanceQueue } from "./jobs/retention";
 import { logger } from "./logger";
 import { createProducerConnection } from "./redis";
 import { createStorage, type Storage } from "./storage";
@@ -17,6 +18,8 @@ export interface AppServices {
   queue: Queue<CaptionJobPayload>;
   /** Webhook deliveries: the console announces cancels and replays deliveries through it. */
   webhookQueue: Queue<WebhookJobPayload>;
+  /** The workers' maintenance queue: its retention schedule says when jobs' files will be deleted. */
+  maintenanceQueue: Queue;
 }
 
 const holder = globalThis as unknown as { captionerAppServices?: AppServices };
@@ -39,6 +42,8 @@ export function appServices(): AppServices {
     queue.on("error", onError);
     const webhookQueue = createWebhookQueue(redis, env.QUEUE_PREFIX);
     webhookQueue.on("error", onError);
+    const maintenanceQueue = createMaintenanceQueue(redis, env.QUEUE_PREFIX);
+    maintenanceQueue.on("error", onError);
     holder.captionerAppServices = {
       env,
       db: db(),
@@ -46,6 +51,7 @@ export function appServices(): AppServices {
       redis,
       queue,
       webhookQueue,
+      maintenanceQueue,
     };
   }
   return holder.captionerAppServices;

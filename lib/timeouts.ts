@@ -27,6 +27,8 @@ export const TIMEOUTS = {
   /** Burn-in render (x264 veryfast ~0.2–0.5× real time on 2 cores; real footage is slower). */
   renderFloorMs: 120_000,
   renderPerMediaSecondMs: 6_000,
+  /** One thumbnail frame of the rendered output: seek, decode a GOP, scale, JPEG (~0.3 s measured on 2 cores). */
+  thumbnailMs: 30_000,
   /** Opening one Postgres connection: an unreachable database answers 503 instead of hanging a request. */
   databaseConnectMs: 5_000,
   /** Redis/Postgres health checks. */
@@ -35,6 +37,8 @@ export const TIMEOUTS = {
   webhookDeliveryMs: 15_000,
   /** One small Redis command off the queue's path (e.g. counting media minutes for a quota). */
   redisCommandMs: 5_000,
+  /** The app reading the retention schedule for a job's deadlines: short, the answer is optional (null). */
+  retentionPolicyReadMs: 1_000,
   /** The app's proxy to the queue dashboard: until response headers arrive (bodies then stream freely). */
   queueBoardProxyMs: 15_000,
 } as const;

@@ -1,4 +1,4 @@
-// `npm run caption -- ./video.mp4 [--language en] [--soft] [--out dir] [--url http://127.0.0.1:3000]`
+// `npm run caption -- ./video.mp4 [--language en] [--soft] [--out dir] [--url http://127.0.0.1:3000] [--api-key cap_…]`
 // Captions one video through a running Captioner's public API — the same calls the upload page makes:
 // ask for an upload URL, stream the file to it, start the job, follow it, download the three results.
 // Files above the server's MULTIPART_THRESHOLD go up in parts (4 at once, each retried), and an interrupted
@@ -14,6 +14,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { parseArgs } from "node:util";
+import { fetchWithApiKey } from "../lib/client/api-key-fetch";
 import { countChunks, filePartSender } from "../lib/client/file-part-sender";
 import { formatBytes, formatRate, formatTimeLeft } from "../lib/client/human-units";
 import { jobStepLabel } from "../lib/client/job-labels";
@@ -44,6 +45,8 @@ Options:
   --soft              soft subtitles (a track viewers can switch off) instead of burned-in captions
   --out <dir>         folder for the results (default: the video's folder)
   --url <url>         the Captioner server (default: $CAPTIONER_URL or http://127.0.0.1:3000)
+  --api-key <key>     an API key (cap_…), sent as Authorization: Bearer to the server's API; needed when
+                      the server has PUBLIC_SUBMISSIONS=key. Prefer $CAPTIONER_API_KEY: a flag shows in ps
   -h, --help          show this help
 `;
 
@@ -76,6 +79,7 @@ interface Options {
   burnIn: boolean;
   outDir: string;
   baseUrl: string;
+  apiKey: string | null;
 }
 
 function parseOptions(argv: string[]): Options | "help" {
@@ -106,12 +110,15 @@ function parseOptions(argv: string[]): Options | "help" {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError("--url must be http or https.", 2);
   const file = path.resolve(positionals[0] ?? "");
+  const apiKey = values["api-key"] ?? process.env.CAPTIONER_API_KEY ?? "";
+  if (apiKey !== "" && !/^\S+$/.test(apiKey)) throw new CliError("--api-key must not contain spaces.", 2);
   return {
     file,
     language,
     burnIn: !values.soft,
     outDir: path.resolve(values.out ?? path.dirname(file)),
     baseUrl: url.href.replace(/\/+$/, ""),
+    apiKey: apiKey === "" ? null : apiKey,
   };
 }
 
@@ -124,6 +131,7 @@ function parseCli(argv: string[]) {
       soft: { type: "boolean" },
       out: { type: "string" },
       url: { type: "string" },
+      "api-key": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -355,7 +363,11 @@ async function downloadFile(url: string, target: string, progress: ProgressLine,
 }
 
 function describeRefusal(what: string, error: ApiRequestError): CliError {
-  return new CliError(`${what}: ${error.code} — ${error.message}`);
+  const hint =
+    error.code === "API_KEY_REQUIRED" || error.code === "INVALID_API_KEY"
+      ? " Pass an API key with $CAPTIONER_API_KEY or --api-key (an admin creates one: npm run apikey:create)."
+      : "";
+  return new CliError(`${what}: ${error.code} — ${error.message}${hint}`);
 }
 
 /** Turns a failed API call into the one line the user sees. */
@@ -544,6 +556,8 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // Every API call of this process carries the key (never a storage URL: lib/client/api-key-fetch.ts).
+  if (options.apiKey) globalThis.fetch = fetchWithApiKey(globalThis.fetch, options.baseUrl, options.apiKey);
   const controller = new AbortController();
   let jobId: string | null = null;
   process.once("SIGINT", () => controller.abort(new CliError("interrupted.", 130)));

@@ -9,6 +9,7 @@ import { exitOnEnvError } from "../lib/env/parse-env";
 import { type WorkerEnv, workerEnv } from "../lib/env/worker-env";
 import { CAPTION_QUEUE, type CaptionJobPayload } from "../lib/job-contract";
 import { cancelChannel } from "../lib/jobs/cancel-channel";
+import { sweepEnabled } from "../lib/jobs/retention";
 import { createLogger } from "../lib/logger";
 import { recordMediaUsage } from "../lib/rate-limit/enforce";
 import { createWorkerConnection } from "../lib/redis";
@@ -18,6 +19,7 @@ import { createWebhookQueue } from "../lib/webhooks/contract";
 import { emitJobEvent } from "../lib/webhooks/emit";
 import { CancelRequested, ShutdownRequested } from "./cancel-reasons";
 import { sweepAbandonedJobDirs } from "./job-dirs";
+import { startMaintenanceConsumer } from "./maintenance-consumer";
 import { processCaptionJob } from "./process-caption-job";
 import { queueFacingError } from "./queue-record";
 import { startReaper } from "./reaper";
@@ -77,7 +79,10 @@ const connection = createWorkerConnection(env.REDIS_URL);
 const webhookQueue = createWebhookQueue(connection, env.QUEUE_PREFIX);
 webhookQueue.on("error", (error) => log.warn({ err: error.message }, "webhook queue error"));
 /** Announces a job's final status to its key's webhook endpoints (called where that status is written). */
-const announceFinalStatus = (jobId: string) => emitJobEvent({ db, webhookQueue, log }, jobId).then(() => {});
+const retentionPolicy = { inputDays: env.RETENTION_DAYS_INPUT, outputDays: env.RETENTION_DAYS_OUTPUT };
+/** The deadlines webhooks announce: this worker's policy, as it writes it into the sweep's schedule. */
+const retention = sweepEnabled(retentionPolicy, env.RETENTION_SWEEP_EVERY_MIN) ? retentionPolicy : null;
+const announceFinalStatus = (jobId: string) => emitJobEvent({ db, webhookQueue, log, retention }, jobId).then(() => {});
 const worker = new Worker<CaptionJobPayload>(
   CAPTION_QUEUE,
   async (job, token) => {
@@ -91,6 +96,14 @@ const worker = new Worker<CaptionJobPayload>(
           transcriber,
           log,
           onFinalStatus: announceFinalStatus,
+          // Bounded: a stalled Redis must not hold up the stage (the event is then lost, the job is not).
+          onStageChange: (jobId) =>
+            withTimeout(
+              emitJobEvent({ db, webhookQueue, log, retention }, jobId, "job.progress"),
+              TIMEOUTS.redisCommandMs,
+            )
+              .then(() => {})
+              .catch(() => {}),
           recordMediaUsage: (submitter, durationSec) =>
             withTimeout(
               recordMediaUsage(connection, env.QUEUE_PREFIX, submitter, durationSec),
@@ -184,6 +197,16 @@ const heartbeat = setInterval(() => {
 heartbeat.unref();
 
 const health = startHealthServer(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
+const maintenance = startMaintenanceConsumer({
+  db,
+  storage,
+  connection,
+  prefix: env.QUEUE_PREFIX,
+  log,
+  retention: retentionPolicy,
+  sweepEveryMin: env.RETENTION_SWEEP_EVERY_MIN,
+  onExpired: announceFinalStatus,
+});
 const stopReaper =
   env.REAPER_INTERVAL_SEC > 0
     ? startReaper({
@@ -218,7 +241,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, env.WORKER_SHUTDOWN_TIMEOUT_MS + HANDBACK_GRACE_MS).unref();
   try {
-    await Promise.all([worker.close(), webhookWorker.close()]);
+    await Promise.all([worker.close(), webhookWorker.close(), maintenance.close()]);
   } finally {
     clearTimeout(deadline);
   }

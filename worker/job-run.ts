@@ -40,6 +40,11 @@ export class JobRun {
     readonly log: Logger,
     readonly signal: AbortSignal,
     private readonly onProgress: (progress: number) => void = () => {},
+    /**
+     * Awaited once per stage change, after the row says so (webhooks: job.progress): the event then shows
+     * the stage it announces. Must not throw, and must be bounded (the stage waits for it).
+     */
+    private readonly onPhase: (phase: Phase) => Promise<void> | void = () => {},
   ) {}
 
   /** Runs one stage: sets the phase, passes a 0..1 progress reporter, records the stage's duration. */
@@ -48,6 +53,7 @@ export class JobRun {
     this.currentPhase = phase;
     const started = performance.now();
     await this.write({ phase, progress: Math.max(this.progress, PHASE_SPANS[phase][0]) }, true);
+    await this.onPhase(phase);
     this.log.info({ phase }, "stage started");
     const result = await work((fraction) => this.report(phase, fraction));
     const durationMs = Math.round(performance.now() - started);
@@ -71,6 +77,13 @@ export class JobRun {
       data: { jobId: this.jobId, attempt: this.attempt, stage: phase, type: "stage_skipped", message, data },
     });
     this.log.info({ phase }, "stage skipped");
+  }
+
+  /** A `note` event in the timeline: something worth knowing that is not an error. */
+  async note(phase: Phase, message: string, data?: Prisma.InputJsonObject): Promise<void> {
+    await this.db.jobEvent.create({
+      data: { jobId: this.jobId, attempt: this.attempt, stage: phase, type: "note", message, data },
+    });
   }
 
   private report(phase: Phase, fraction: number): void {

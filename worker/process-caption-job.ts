@@ -22,6 +22,7 @@ import { downloadInput } from "./stages/download";
 import { extractAudio } from "./stages/extract-audio";
 import { probeMedia } from "./stages/probe";
 import { renderVideo } from "./stages/render";
+import { captureThumbnail, thumbnailTimeSec } from "./stages/thumbnail";
 import { uploadOutputs } from "./stages/upload-outputs";
 import { writeCaptions, writeCueFiles } from "./stages/write-captions";
 import { refuseUnsupportedLanguage } from "./transcribe";
@@ -42,6 +43,11 @@ export interface WorkerDeps {
   };
   /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
   onFinalStatus?: (jobId: string) => Promise<void>;
+  /**
+   * Announces a stage change of a running job (webhooks: job.progress, at most one per stage). Awaited before
+   * the stage runs: never throws, and is bounded by the caller.
+   */
+  onStageChange?: (jobId: string) => Promise<void>;
   /** Counts a completed job's media minutes against its submitter's daily quota (lib/rate-limit). */
   recordMediaUsage?: (
     submitter: { apiKeyId: string | null; submitterIpHash: string | null },
@@ -72,7 +78,7 @@ export async function processCaptionJob(
   const row = await deps.db.job.findUnique({ where: { id: jobId } });
   if (!row) throw new UnrecoverableError(`job ${jobId} has no row in Postgres`);
   // Idempotent against duplicate deliveries: a finished job is never run to completion twice.
-  if (row.status === "completed" || row.status === "canceled" || row.status === "failed") {
+  if (row.status === "completed" || row.status === "canceled" || row.status === "failed" || row.status === "expired") {
     log.info({ status: row.status }, "job already finished; skipping");
     return { skipped: row.status };
   }
@@ -111,7 +117,15 @@ export async function processCaptionJob(
     },
   });
 
-  const run = new JobRun(deps.db, jobId, attempt, log, signal, (p) => void job.updateProgress(p).catch(() => {}));
+  const run = new JobRun(
+    deps.db,
+    jobId,
+    attempt,
+    log,
+    signal,
+    (p) => void job.updateProgress(p).catch(() => {}),
+    () => deps.onStageChange?.(jobId),
+  );
   const began = performance.now();
   let workDir: string | undefined;
   try {
@@ -209,8 +223,8 @@ export async function processCaptionJob(
     );
     const readability = readabilityReport(captions.cues, profile);
     const output = path.join(dir, "output.mp4");
-    const mode = await run.stage("rendering", (report) =>
-      renderVideo({
+    const { mode, thumbnail } = await run.stage("rendering", async (report) => {
+      const rendered = await renderVideo({
         file: input,
         media,
         audioTrack,
@@ -223,12 +237,19 @@ export async function processCaptionJob(
         segments: deps.settings.renderSegments?.() ?? 1,
         signal,
         report,
-      }),
-    );
+      });
+      const frame = await thumbnailOf(run, {
+        file: output,
+        atSec: thumbnailTimeSec(captions.cues, media.durationSec),
+        output: path.join(dir, "thumbnail.jpg"),
+        signal,
+      });
+      return { mode: rendered, thumbnail: frame };
+    });
     const keys = await run.stage("uploading", (report) =>
       uploadOutputs(deps.storage, {
         jobId,
-        files: { video: output, srt: captions.srt, vtt: captions.vtt },
+        files: { video: output, srt: captions.srt, vtt: captions.vtt, thumbnail: thumbnail?.file ?? null },
         signal,
         report,
       }),
@@ -252,6 +273,7 @@ export async function processCaptionJob(
         outputVideoKey: keys.video,
         outputSrtKey: keys.srt,
         outputVttKey: keys.vtt,
+        thumbnailKey: keys.thumbnail,
         durationSec: media.durationSec,
         detectedLanguage: transcript.language,
         transcriber: transcriberRecord(transcript),
@@ -277,6 +299,7 @@ export async function processCaptionJob(
           ...(transcript.alignment ? { alignment: transcript.alignment } : {}),
           mode,
           audioTrack,
+          thumbnail: thumbnail ? { atSec: thumbnail.atSec, captureMs: thumbnail.captureMs } : null,
           media: JSON.parse(JSON.stringify(media)),
           timings: run.timings.map((t) => ({ ...t })),
         },
@@ -296,6 +319,39 @@ export async function processCaptionJob(
     throw error; // unreachable: handleFailure always throws
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A thumbnail is a nicety: when its capture fails (or takes too long) the job completes without one, and
+ * the timeline says why. Cancel and shutdown still stop the job.
+ */
+async function thumbnailOf(
+  run: JobRun,
+  input: { file: string; atSec: number; output: string; signal: AbortSignal },
+): Promise<{ file: string; atSec: number; captureMs: number } | null> {
+  const started = performance.now();
+  try {
+    await captureThumbnail(input);
+    const captureMs = Math.round(performance.now() - started);
+    run.log.info({ atSec: input.atSec, captureMs }, "thumbnail captured");
+    return { file: input.output, atSec: input.atSec, captureMs };
+  } catch (error) {
+    input.signal.throwIfAborted();
+    const detail = error instanceof JobError ? error.detail : { error: String((error as Error)?.message ?? error) };
+    const tail = typeof detail.stderrTail === "string" ? detail.stderrTail.trim().split("\n").at(-1) : undefined;
+    run.log.warn({ err: detail.error ?? tail, code: (error as JobError).code }, "thumbnail not captured");
+    await run.note(
+      "rendering",
+      "No thumbnail: capturing a frame of the rendered video failed; the job goes on without one.",
+      {
+        atSec: input.atSec,
+        ...(error instanceof JobError ? { code: error.code } : {}),
+        ...(detail.error ? { error: String(detail.error) } : {}),
+        ...(tail ? { stderr: tail } : {}),
+      },
+    );
+    return null;
   }
 }
 

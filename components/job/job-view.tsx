@@ -111,6 +111,11 @@ export function JobView({ initialJob }: { initialJob: PublicJob }) {
       {(job.status === "failed" || job.status === "canceled") && (
         <JobFailure jobId={job.id} status={job.status} error={job.error} />
       )}
+      {job.status === "expired" && job.expiry && (
+        <p className={styles.warning} role="status">
+          {job.expiry.message}
+        </p>
+      )}
 
       {/* A failure shows the id with a copy button already. */}
       {job.status !== "failed" && job.status !== "canceled" && (
@@ -130,6 +135,8 @@ function headingFor(status: string): string {
       return "Captioning failed";
     case "canceled":
       return "Captioning canceled";
+    case "expired":
+      return "This job's files were deleted";
     default:
       return "Captioning your video";
   }

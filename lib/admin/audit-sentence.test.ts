@@ -35,6 +35,16 @@ describe("audit sentences", () => {
       { via: "console", previous: { status: "queued", phase: null, progress: 0 } },
       `admin@x.test canceled job ${JOB} while it was queued.`,
     ],
+    [
+      "job.purge",
+      { via: "console", previous: { status: "completed" }, filesDeleted: 4 },
+      `admin@x.test purged job ${JOB} (completed): 4 files deleted, with its transcript and caption text.`,
+    ],
+    [
+      "job.purge",
+      { via: "console", previous: { status: "failed" }, filesDeleted: 1 },
+      `admin@x.test purged job ${JOB} (failed): 1 file deleted, with its transcript and caption text.`,
+    ],
   ])("%s %j", (action, data, sentence) => {
     expect(say(action, data)).toBe(sentence);
   });

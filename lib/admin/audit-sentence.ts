@@ -68,6 +68,15 @@ export function auditSentence(entry: AuditFacts): AuditSentence {
         tail: `${status ? ` while it was ${status}${during}` : ""}${via(data)}.`,
       };
     }
+    case "job.purge": {
+      const status = text(previous.status);
+      const files = count(data.filesDeleted);
+      return {
+        lead: `${who} purged job `,
+        jobId,
+        tail: `${status ? ` (${status})` : ""}: ${files !== null ? `${files} file${files === 1 ? "" : "s"} deleted` : "its files deleted"}, with its transcript and caption text${via(data)}.`,
+      };
+    }
     case "job.bulk_retry": {
       const retried = count(data.retried) ?? 0;
       const matched = count(data.matched);

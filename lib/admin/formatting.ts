@@ -50,6 +50,7 @@ const AUDIT_LABELS: Record<string, string> = {
   "job.retry_refused": "Retry refused (queue unavailable)",
   "job.cancel": "Cancel",
   "job.bulk_retry": "Bulk retry",
+  "job.purge": "Purge (files deleted)",
   "user.unlock": "Unlock sign-in",
   "api_key.create": "API key created",
   "api_key.revoke": "API key revoked",

@@ -7,6 +7,7 @@ import { JOB_ID_PATTERN } from "../ids";
 import { cancelChannel } from "../jobs/cancel-channel";
 import { enqueueCaptionJob, QueueUnavailableError, queueJobId } from "../jobs/enqueue";
 import { canceledState, FRESH_QUEUED_STATE } from "../jobs/job-states";
+import { cachedRetentionPolicy, expireJob, FINISHED_STATUSES, inputExpiredMessage } from "../jobs/retention";
 import { logger } from "../logger";
 import { emitJobEvent } from "../webhooks/emit";
 import { type JobFilter, jobFilterQuery } from "./job-filters";
@@ -22,7 +23,7 @@ export interface Actor {
   role: StaffRole;
 }
 
-type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue">;
+type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue" | "maintenanceQueue">;
 
 // Audit vocabulary shared with the queue board (lib/jobs/reset-for-retry.ts): `job.<action>`, data.via.
 export const AUDIT = {
@@ -30,6 +31,7 @@ export const AUDIT = {
   retryRefused: "job.retry_refused",
   cancel: "job.cancel",
   bulkRetry: "job.bulk_retry",
+  purge: "job.purge",
 } as const;
 const VIA = "console";
 
@@ -74,6 +76,9 @@ export async function retryJob(
 ): Promise<RetryResult> {
   const { db, queue } = services;
   const job = await findJob(db, id);
+  // Checked first: an expired job's answer is why it can never run, not that its status is wrong.
+  if (job.inputDeletedAt)
+    throw new ApiError("INPUT_EXPIRED", inputExpiredMessage(job), { inputDeletedAt: job.inputDeletedAt });
   if (job.status !== "failed" && job.status !== "canceled") {
     throw new ApiError("INVALID_STATE", `Only failed or canceled jobs can be retried; this one is ${job.status}.`);
   }
@@ -81,8 +86,9 @@ export async function retryJob(
 
   const { run, eventId, auditId } = await db.$transaction(async (tx) => {
     // Guarded by the status we read: of two admins retrying at once, one wins and the other gets 409.
+    // inputDeletedAt null: a retention sweep that claimed the input meanwhile wins (its file is being deleted).
     const reset = await tx.job.updateMany({
-      where: { id, status: job.status },
+      where: { id, status: job.status, inputDeletedAt: null },
       data: FRESH_QUEUED_STATE,
     });
     if (reset.count === 0) throw new ApiError("INVALID_STATE", "The job changed meanwhile; reload the page.");
@@ -201,7 +207,8 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
   });
 
   // The console wrote the final status: announce it here (the worker stays quiet about a status it did not write).
-  await emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger }, id);
+  const retention = await cachedRetentionPolicy(services.maintenanceQueue);
+  await emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger, retention }, id);
 
   let workerNotified = true;
   try {
@@ -269,4 +276,62 @@ export async function retryFailedJobs(services: Services, actor: Actor, filter: 
     },
   });
   return result;
+}
+
+export interface PurgeResult {
+  id: string;
+  status: "expired";
+  /** Files deleted now: the input (unless retention had already deleted it) and every output. */
+  filesDeleted: number;
+}
+
+/**
+ * Deletes a finished job's files at once, as retention would at the end of its days: the input, every
+ * output of every caption version, the transcript and caption text; the job reads `expired` ("purged").
+ * Queued and processing jobs are refused (cancel first): a running render would write new files.
+ */
+export async function purgeJob(
+  services: Pick<AppServices, "db" | "storage" | "webhookQueue">,
+  actor: Actor,
+  id: string,
+): Promise<PurgeResult> {
+  const { db } = services;
+  const job = await findJob(db, id);
+  if (job.status === "expired") {
+    throw new ApiError("INVALID_STATE", "This job's files were already deleted; there is nothing left to purge.");
+  }
+  if (!(FINISHED_STATUSES as readonly string[]).includes(job.status)) {
+    throw new ApiError(
+      "INVALID_STATE",
+      `Only finished jobs can be purged; this one is ${job.status}: cancel it first.`,
+    );
+  }
+  const { outcome, objects } = await expireJob(
+    {
+      db,
+      storage: services.storage,
+      log: logger,
+      onExpired: (jobId) =>
+        emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger }, jobId).then(() => {}),
+    },
+    job,
+    { now: new Date(), reason: "purged", by: actor.email },
+  );
+  if (outcome === "skipped") throw new ApiError("INVALID_STATE", "The job changed meanwhile; reload the page.");
+  if (outcome === "storage_error") {
+    throw new ApiError(
+      "SERVICE_UNAVAILABLE",
+      "Storage was unavailable, so the job was left as it was (some files may already be gone); try again.",
+    );
+  }
+  await db.auditLog.create({
+    data: {
+      userId: actor.id,
+      userEmail: actor.email,
+      action: AUDIT.purge,
+      jobId: id,
+      data: { via: VIA, previous: { status: job.status }, filesDeleted: objects },
+    },
+  });
+  return { id, status: "expired", filesDeleted: objects };
 }

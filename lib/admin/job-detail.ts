@@ -5,7 +5,9 @@ import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS } from "../error-codes";
 import type { JobStatus } from "../generated/prisma/enums";
 import { JOB_ID_PATTERN } from "../ids";
+import { cachedRetentionPolicy, expiredMessage, inputExpiredMessage, retentionDeadlines } from "../jobs/retention";
 import { outputDownloadUrls } from "../video/output-urls";
+import { consoleThumbnailUrl } from "./job-thumbnail";
 import { describeSubmitter, type Submitter } from "./submitter";
 
 export interface TimelineEntry {
@@ -38,12 +40,29 @@ export interface JobDetail {
   processingMs: number | null;
   submitter: Submitter;
   /**
+   * The console URL of the frame captured at the latest render (lib/admin/job-thumbnail.ts); kept while an
+   * edit re-renders, replaced when it completes; null without one.
+   */
+  thumbnailUrl: string | null;
+  /**
    * How long the latest run took: the recorded processing time of a completed job, else from its start to
    * its end (failed and canceled jobs too). null while it has not both started and finished.
    */
   elapsedMs: number | null;
   /** Who canceled a canceled job (the console's audit trail); null when unknown or not canceled. */
   canceledBy: string | null;
+  /** What retention (or a purge) deleted, and the sentence saying so; null fields while kept. */
+  retention: {
+    inputDeletedAt: Date | null;
+    outputsDeletedAt: Date | null;
+    /** When retention will delete them, under the workers' schedule (null: not due, kept, or unknown). */
+    inputExpiresAt: Date | null;
+    expiresAt: Date | null;
+    /** Why the job can no longer run (retry, edits): set once the input is gone. */
+    inputMessage: string | null;
+    /** The public sentence of an expired job. */
+    expiredMessage: string | null;
+  };
   input: {
     key: string;
     filename: string | null;
@@ -82,7 +101,7 @@ const DETAIL_EVENT_TYPES = new Set(["failed", "retrying"]);
  * unless `withErrorDetail`: they never reach a role that may not read them, not even in the page payload.
  */
 export async function getJobDetail(
-  services: Pick<AppServices, "db" | "storage" | "env">,
+  services: Pick<AppServices, "db" | "storage" | "env" | "maintenanceQueue">,
   id: string,
   options: { withErrorDetail: boolean; baseUrl: string },
 ): Promise<JobDetail | null> {
@@ -137,11 +156,19 @@ export async function getJobDetail(
     attemptsThisRun: Math.max(0, ...thisRun.map((event) => event.attempt)),
     elapsedMs,
     canceledBy: cancel?.userEmail ?? null,
+    retention: {
+      inputDeletedAt: job.inputDeletedAt,
+      outputsDeletedAt: job.outputsDeletedAt,
+      ...retentionDeadlines(job, await cachedRetentionPolicy(services.maintenanceQueue)),
+      inputMessage: job.inputDeletedAt ? inputExpiredMessage(job) : null,
+      expiredMessage: job.status === "expired" ? expiredMessage(job) : null,
+    },
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     processingMs: job.processingMs,
+    thumbnailUrl: consoleThumbnailUrl(job),
     submitter: describeSubmitter({
       apiKeyId: job.apiKeyId,
       apiKeyName: job.apiKey?.name ?? null,

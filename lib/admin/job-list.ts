@@ -17,6 +17,8 @@ export interface JobListRow extends SubmitterColumns {
   /** Media duration (probed) and upload size: what a row needs to tell a 10 s clip from a 2 h lecture. */
   durationSec: number | null;
   inputSize: number | null;
+  /** The frame the worker captured at render (lib/admin/job-thumbnail.ts serves it); null without one. */
+  thumbnailKey: string | null;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
@@ -92,7 +94,7 @@ export async function listJobs(db: PrismaClient, filter: JobFilter, role: StaffR
   const direction = Prisma.raw(filter.dir === "asc" ? "ASC" : "DESC");
   const rows = await db.$queryRaw<JobListRow[]>`
     SELECT "id", "status", "phase", "progress", "originalFilename", "errorCode", "attempts", "processingMs",
-           "durationSec", "inputSize"::float8 AS "inputSize", "createdAt", "updatedAt", "finishedAt",
+           "durationSec", "inputSize"::float8 AS "inputSize", "thumbnailKey", "createdAt", "updatedAt", "finishedAt",
            "apiKeyId", "submittedByUserId", "submitterIpHash",
            (SELECT k."name" FROM "ApiKey" k WHERE k."id" = "Job"."apiKeyId") AS "apiKeyName",
            (SELECT u."email" FROM "User" u WHERE u."id" = "Job"."submittedByUserId") AS "submitterEmail"

@@ -62,7 +62,14 @@ export async function getOverview(services: Pick<AppServices, "db" | "queue">, n
     }),
   ]);
 
-  const byStatus: Record<JobStatus, number> = { queued: 0, processing: 0, completed: 0, failed: 0, canceled: 0 };
+  const byStatus: Record<JobStatus, number> = {
+    queued: 0,
+    processing: 0,
+    completed: 0,
+    failed: 0,
+    canceled: 0,
+    expired: 0,
+  };
   for (const group of statusGroups) byStatus[group.status] = group._count._all;
 
   const hourly: HourBucket[] = Array.from({ length: HOURS }, (_, i) => ({

@@ -28,6 +28,12 @@ export const API_ERRORS = {
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
   INVALID_STATE: 409,
+  /** The job's uploaded video was deleted (retention or purge): it cannot be retried or re-rendered. */
+  INPUT_EXPIRED: 409,
+  /** The job's files were deleted (status expired): its captions and downloads are gone. */
+  JOB_EXPIRED: 410,
+  /** A download URL whose file was deleted since (retention or purge). */
+  FILE_DELETED: 410,
   UPLOAD_NOT_FOUND: 404,
   UPLOAD_EXPIRED: 410,
   UPLOAD_ABORTED: 410,

@@ -325,7 +325,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/video/job/{id}": {
         get: {
           operationId: "getJob",
-          summary: "A job's status, progress, error and download URLs (SRT, WebVTT, MP4)",
+          summary: "A job's status, progress, error and download URLs (MP4, SRT, WebVTT, JPEG thumbnail)",
           security,
           parameters: [jobIdParameter],
           responses: {
@@ -341,7 +341,7 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [jobIdParameter],
           responses: {
             "200": { description: "The captions.", ...json(ref("Captions")) },
-            ...errors(["JOB_NOT_FOUND", "INVALID_STATE"]),
+            ...errors(["JOB_NOT_FOUND", "INVALID_STATE", "JOB_EXPIRED"]),
           },
         },
         put: {
@@ -360,6 +360,8 @@ export function openApiDocument(): Record<string, unknown> {
               "JOB_NOT_FOUND",
               "CONFLICT",
               "INVALID_STATE",
+              "INPUT_EXPIRED",
+              "JOB_EXPIRED",
               "QUEUE_UNAVAILABLE",
             ]),
           },

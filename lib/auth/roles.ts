@@ -8,7 +8,7 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** Who may open the read-only console pages (overview, jobs, job detail). */
 export const CONSOLE_READERS: readonly StaffRole[] = STAFF_ROLES;
-/** Who may retry, cancel and bulk-retry jobs, and read the audit log. */
+/** Who may retry, cancel, bulk-retry and purge jobs, and read the audit log. */
 export const JOB_ADMINS: readonly StaffRole[] = ["admin"];
 /** Who may create, list and revoke API keys (and set their limits). */
 export const API_KEY_ADMINS: readonly StaffRole[] = ["admin"];

@@ -21,6 +21,8 @@ export function jobStepLabel(job: { status: string; phase: string | null }, burn
       return "Failed";
     case "canceled":
       return "Canceled";
+    case "expired":
+      return "Expired (files deleted)";
   }
   if (job.phase === "rendering") {
     if (burnIn === true) return "Burning in captions";

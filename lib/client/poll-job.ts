@@ -4,7 +4,7 @@ import { ApiRequestError, type PublicJob } from "./video-api";
 // 1 s), slower while nothing changes (×1.5 per unchanged answer, up to 5 s), so a long transcription costs
 // a request every 5 s instead of every second.
 
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "canceled"]);
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "canceled", "expired"]);
 
 export function isFinal(status: string): boolean {
   return FINAL_STATUSES.has(status);

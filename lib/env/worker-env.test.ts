@@ -80,6 +80,26 @@ describe("workerEnv: invalid environments", () => {
       ["WORKER_HEALTH_HOST must be an IP address or a host name"],
     ],
     ["MAX_DURATION_SEC negative", { MAX_DURATION_SEC: "-60" }, ["MAX_DURATION_SEC: must be a positive whole number"]],
+    [
+      "RETENTION_DAYS_INPUT negative",
+      { RETENTION_DAYS_INPUT: "-1" },
+      ["RETENTION_DAYS_INPUT: must be a whole number from 0 to 36500"],
+    ],
+    [
+      "RETENTION_DAYS_OUTPUT fractional",
+      { RETENTION_DAYS_OUTPUT: "1.5" },
+      ["RETENTION_DAYS_OUTPUT: must be a whole number from 0 to 36500"],
+    ],
+    [
+      "RETENTION_DAYS_INPUT longer than the outputs'",
+      { RETENTION_DAYS_INPUT: "40", RETENTION_DAYS_OUTPUT: "30" },
+      ["RETENTION_DAYS_INPUT (40) is longer than RETENTION_DAYS_OUTPUT (30)", "set it to 30 or less"],
+    ],
+    [
+      "RETENTION_SWEEP_EVERY_MIN not numeric",
+      { RETENTION_SWEEP_EVERY_MIN: "hourly" },
+      ["RETENTION_SWEEP_EVERY_MIN: must be a whole number from 0 to 10080"],
+    ],
   ];
 
   test.each(cases)("%s", (_name, overrides, expected, secret) => {
@@ -118,6 +138,9 @@ describe("workerEnv: defaults", () => {
       WORKER_HEALTH_PORT: 9464,
       WORKER_HEALTH_HOST: "127.0.0.1",
       QUEUE_PREFIX: "captioner",
+      RETENTION_DAYS_INPUT: 7,
+      RETENTION_DAYS_OUTPUT: 30,
+      RETENTION_SWEEP_EVERY_MIN: 60,
       storage: { driver: "local", dataDir: ".data" },
     });
   });
@@ -136,6 +159,16 @@ describe("workerEnv: defaults", () => {
     expect(
       workerEnv({ ...base, TRANSCRIBER: "openai", OPENAI_API_KEY: "sk-x", WORKER_HEALTH_PORT: "0" }),
     ).toMatchObject({ TRANSCRIBER: "openai", WORKER_HEALTH_PORT: 0 });
+  });
+
+  test("RETENTION_DAYS_* of 0 keep files forever; any input retention fits outputs kept forever", () => {
+    expect(workerEnv({ ...base, RETENTION_DAYS_INPUT: "0", RETENTION_DAYS_OUTPUT: "0" })).toMatchObject({
+      RETENTION_DAYS_INPUT: 0,
+      RETENTION_DAYS_OUTPUT: 0,
+    });
+    expect(workerEnv({ ...base, RETENTION_DAYS_INPUT: "400", RETENTION_DAYS_OUTPUT: "0" })).toMatchObject({
+      RETENTION_DAYS_INPUT: 400,
+    });
   });
 
   test("the NEXTAUTH_SECRET production rule is the app's, not the worker's", () => {

@@ -56,12 +56,25 @@ export const workerEnvSchema = z
     REAPER_INTERVAL_SEC: fields.intBetween(0, 86_400).default(60),
     /** Absolute cap on time in `processing` (MediaConvert's is 48 h). */
     REAPER_MAX_PROCESSING_HOURS: fields.intBetween(1, 24 * 30).default(48),
+    /** Days after a job finishes that its uploaded video is deleted (it can then not run again); 0 keeps it. */
+    RETENTION_DAYS_INPUT: fields.intBetween(0, 36_500).default(7),
+    /** Days after a job finishes that all its files are deleted and it reads `expired`; 0 keeps them. */
+    RETENTION_DAYS_OUTPUT: fields.intBetween(0, 36_500).default(30),
+    /** Minutes between retention sweeps (one worker per interval runs it); 0 turns the sweep off. */
+    RETENTION_SWEEP_EVERY_MIN: fields.intBetween(0, 7 * 24 * 60).default(60),
   })
   .superRefine(
     (env, ctx) => {
       refineStorage(env, ctx);
       if (env.TRANSCRIBER === "openai" && !env.OPENAI_API_KEY) {
         ctx.addIssue({ code: "custom", path: ["OPENAI_API_KEY"], message: "is missing (TRANSCRIBER=openai)" });
+      }
+      if (env.RETENTION_DAYS_OUTPUT > 0 && env.RETENTION_DAYS_INPUT > env.RETENTION_DAYS_OUTPUT) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["RETENTION_DAYS_INPUT"],
+          message: `(${env.RETENTION_DAYS_INPUT}) is longer than RETENTION_DAYS_OUTPUT (${env.RETENTION_DAYS_OUTPUT}): the input is deleted with the outputs; set it to ${env.RETENTION_DAYS_OUTPUT} or less`,
+        });
       }
     },
     { when: alwaysCheck },

@@ -9,6 +9,8 @@ export interface CaptionVersionOutputs {
   video: string;
   srt: string;
   vtt: string;
+  /** The captured frame; null when the capture failed. */
+  thumbnail: string | null;
 }
 
 /** The edited cues a run must render instead of recognising: the row's version, if not rendered yet. */
@@ -34,6 +36,7 @@ export async function recordRenderedVersion(
     outputVideoKey: rendered.outputs.video,
     outputSrtKey: rendered.outputs.srt,
     outputVttKey: rendered.outputs.vtt,
+    thumbnailKey: rendered.outputs.thumbnail,
     readability: { ...rendered.readability },
     renderedAt: new Date(),
   };

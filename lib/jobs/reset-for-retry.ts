@@ -39,7 +39,8 @@ export async function resetJobsForRetry(
   return db.$transaction(async (tx) => {
     // One statement with a status guard: a row a worker is finishing right now is either reset or not, never half.
     const reset = await tx.job.updateManyAndReturn({
-      where: { id: { in: unique }, status: { in: [...RETRYABLE_STATUSES] } },
+      // A job whose input was deleted (retention, purge) cannot run again: left alone like a completed one.
+      where: { id: { in: unique }, status: { in: [...RETRYABLE_STATUSES] }, inputDeletedAt: null },
       data: FRESH_QUEUED_STATE,
       select: { id: true },
     });

@@ -95,6 +95,19 @@ export function createOpsMetrics(sources: OpsMetricsSources): OpsMetrics {
     }),
   );
   registry.registerMetric(
+    new Counter({
+      name: "captioner_jobs_expired_total",
+      help: "Jobs whose files were deleted, by reason (retention: the sweep; purged: an admin).",
+      labelNames: ["reason"],
+      registers: [],
+      async collect() {
+        const { outcomes } = await snapshot();
+        this.reset();
+        for (const [reason, n] of Object.entries(outcomes.expiredByReason)) this.inc({ reason }, n);
+      },
+    }),
+  );
+  registry.registerMetric(
     new PrecomputedHistogram({
       name: "captioner_stage_duration_seconds",
       help: "Time each pipeline stage took, per finished stage run.",

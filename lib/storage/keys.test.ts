@@ -29,6 +29,7 @@ test("outputKeys share one stem under rendered/ with the job id and the run's ti
     video: "rendered/job_abc-1700000000000.mp4",
     srt: "rendered/job_abc-1700000000000.srt",
     vtt: "rendered/job_abc-1700000000000.vtt",
+    thumbnail: "rendered/job_abc-1700000000000.jpg",
   });
 });
 

@@ -13,10 +13,13 @@ export function newUploadKey(filename: string): string {
   return `uploads/${randomBytes(12).toString("base64url")}/${safe}`;
 }
 
-/** Output keys of one run: `rendered/<jobId>-<timestamp>.{mp4,srt,vtt}` (a retry gets a new timestamp). */
+/**
+ * Output keys of one run: `rendered/<jobId>-<timestamp>.{mp4,srt,vtt}` and the thumbnail `.jpg` (a retry
+ * gets a new timestamp).
+ */
 export function outputKeys(jobId: string, at: Date = new Date()) {
   const stem = `rendered/${jobId}-${at.getTime()}`;
-  return { video: `${stem}.mp4`, srt: `${stem}.srt`, vtt: `${stem}.vtt` };
+  return { video: `${stem}.mp4`, srt: `${stem}.srt`, vtt: `${stem}.vtt`, thumbnail: `${stem}.jpg` };
 }
 
 /** Keys the public API accepts: inside uploads/, no traversal, no odd characters. */

@@ -8,6 +8,7 @@ import { JOB_ID_PATTERN } from "../ids";
 import { enqueueCaptionJob, QueueUnavailableError } from "../jobs/enqueue";
 import { FRESH_QUEUED_STATE } from "../jobs/job-states";
 import { manageTokenMatches } from "../jobs/manage-token";
+import { expiredMessage, inputExpiredMessage } from "../jobs/retention";
 
 // GET/PUT /api/video/job/:id/captions: read a job's captions, and replace them with an edited version
 // that is re-rendered from the cues as given — no recognition (the worker resumes from the transcript
@@ -53,6 +54,7 @@ export type CaptionEditor = { kind: "submitter" } | { kind: "admin"; userId: str
 
 export async function getJobCaptions(services: Pick<AppServices, "db">, id: string): Promise<JobCaptions> {
   const job = await findJob(services, id);
+  if (job.status === "expired") throw new ApiError("JOB_EXPIRED", expiredMessage(job));
   const versions = await services.db.jobCaptionVersion.findMany({
     where: { jobId: id },
     orderBy: { version: "asc" },
@@ -96,6 +98,9 @@ export async function putJobCaptions(
 ): Promise<{ id: string; status: "queued"; version: number; statusUrl: string }> {
   const input = captionsPutSchema.parse(body);
   const job = await findJob(services, id);
+  if (job.status === "expired") throw new ApiError("JOB_EXPIRED", expiredMessage(job));
+  // The re-render reads the uploaded video: without it an edit could only fail.
+  if (job.inputDeletedAt) throw new ApiError("INPUT_EXPIRED", inputExpiredMessage(job));
   if (job.status !== "completed") {
     throw new ApiError("INVALID_STATE", `Captions can be edited once the job is completed; it is ${job.status}.`);
   }
@@ -112,7 +117,7 @@ export async function putJobCaptions(
 
   await services.db.$transaction(async (tx) => {
     const reset = await tx.job.updateMany({
-      where: { id, status: "completed", captionVersion: job.captionVersion },
+      where: { id, status: "completed", captionVersion: job.captionVersion, inputDeletedAt: null },
       data: { ...FRESH_QUEUED_STATE, captionVersion: version },
     });
     if (reset.count === 0) throw new ApiError("CONFLICT", "The job changed meanwhile; reload the captions.");

@@ -7,6 +7,7 @@ import type { ReadabilityReport } from "../captions/readability";
 import { JOB_ERRORS, type JobErrorCode } from "../error-codes";
 import type { Job } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
+import { cachedRetentionPolicy, expiredMessage, type RetentionPolicy, retentionDeadlines } from "../jobs/retention";
 import { outputDownloadUrls } from "./output-urls";
 import { queuePlace } from "./queue-position";
 
@@ -38,7 +39,8 @@ const readabilitySchema = z
 export const publicJobSchema = z
   .object({
     id: z.string(),
-    status: z.enum(["queued", "processing", "completed", "failed", "canceled"]),
+    /** `expired`: its files were deleted (retention policy or an administrator); see `expiry`. */
+    status: z.enum(["queued", "processing", "completed", "failed", "canceled", "expired"]),
     phase: z.string().nullable(),
     progress: z.number().int().min(0).max(100),
     createdAt: iso,
@@ -46,6 +48,27 @@ export const publicJobSchema = z
     startedAt: iso.nullable(),
     finishedAt: iso.nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    /**
+     * When the uploaded video was deleted (retention or purge); null while it is kept. Once set, the job can
+     * no longer be retried or have its captions edited (409 INPUT_EXPIRED); its outputs may remain.
+     */
+    inputDeletedAt: iso.nullable(),
+    /**
+     * When the server's retention schedule will delete the uploaded video / every file of the job (the job
+     * then reads `expired`), within one sweep interval after. Null while the job is not finished, when that
+     * kind of file is kept forever or already deleted, or when no schedule is known.
+     */
+    inputExpiresAt: iso.nullable(),
+    expiresAt: iso.nullable(),
+    /** Set when the status is `expired`: why and when every file of the job was deleted. */
+    expiry: z
+      .object({
+        /** retention: the server's retention policy; purged: an administrator deleted them at once. */
+        reason: z.enum(["retention", "purged"]),
+        deletedAt: iso,
+        message: z.string(),
+      })
+      .nullable(),
     /** While queued: the place in line and an estimated wait; null otherwise. */
     queue: z
       .object({
@@ -70,6 +93,11 @@ export const publicJobSchema = z
         videoUrl: z.string(),
         srtUrl: z.string(),
         vttUrl: z.string(),
+        /**
+         * A JPEG frame of the rendered video (captions burned in show), fitting 320×320; null when the job has
+         * none (finished before thumbnails, or the capture failed). Short-lived like the other URLs.
+         */
+        thumbnailUrl: z.string().nullable(),
         durationSec: z.number().nullable(),
         /** The spoken language: detected, or the one the job asked for. */
         language: z.string().nullable(),
@@ -102,7 +130,7 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
     baseUrl: origin,
     expiresInSec: services.env.DOWNLOAD_URL_TTL_SEC,
   });
-  const fields = publicJobFields(job);
+  const fields = publicJobFields(job, await cachedRetentionPolicy(services.maintenanceQueue));
   return {
     ...fields,
     queue: job.status === "queued" ? await queuePlace(services.db, job) : null,
@@ -113,11 +141,16 @@ export async function getPublicJob(services: AppServices, id: string, origin: st
 /**
  * The public job without download URLs (a webhook body: signed URLs would expire before a late retry
  * arrives; clients fetch fresh ones from GET /api/video/job/:id). `result` is null until completed.
+ * `retention`: the policy in force (its deadlines), null when unknown.
  */
-export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
-  result: Omit<NonNullable<PublicJob["result"]>, "videoUrl" | "srtUrl" | "vttUrl"> | null;
+export function publicJobFields(
+  job: Job,
+  retention: RetentionPolicy | null,
+): Omit<PublicJob, "result"> & {
+  result: Omit<NonNullable<PublicJob["result"]>, "videoUrl" | "srtUrl" | "vttUrl" | "thumbnailUrl"> | null;
 } {
   const options = job.options as { language?: string; burnIn?: boolean; audioTrack?: number; profile?: CaptionProfile };
+  const deadlines = retentionDeadlines(job, retention);
   return {
     id: job.id,
     status: job.status,
@@ -128,6 +161,17 @@ export function publicJobFields(job: Job): Omit<PublicJob, "result"> & {
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
     error: job.errorCode ? { code: job.errorCode, message: publicMessage(job.errorCode, job.errorMessage) } : null,
+    inputDeletedAt: job.inputDeletedAt?.toISOString() ?? null,
+    inputExpiresAt: deadlines.inputExpiresAt?.toISOString() ?? null,
+    expiresAt: deadlines.expiresAt?.toISOString() ?? null,
+    expiry:
+      job.status === "expired" && job.outputsDeletedAt
+        ? {
+            reason: job.expiredReason === "purged" ? "purged" : "retention",
+            deletedAt: job.outputsDeletedAt.toISOString(),
+            message: expiredMessage(job),
+          }
+        : null,
     options: {
       language: options.language ?? null,
       burnIn: options.burnIn !== false,

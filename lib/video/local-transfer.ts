@@ -111,7 +111,8 @@ export async function receiveLocalPart(services: AppServices, request: Request):
 export async function serveLocalDownload(services: AppServices, request: Request): Promise<Response> {
   const { storage, params } = verified(services, "get", new URL(request.url));
   const info = await storage.head(params.key);
-  if (!info) throw new ApiError("NOT_FOUND", "The file no longer exists.");
+  // The URL was valid (signed, not expired), so the file existed: it was deleted since (retention or purge).
+  if (!info) throw new ApiError("FILE_DELETED", "This file was deleted (the job expired or was purged).");
   const headers = new Headers({
     "Content-Type": info.contentType ?? "application/octet-stream",
     "Accept-Ranges": "bytes",

@@ -5,8 +5,14 @@ import { z } from "zod";
 
 export const WEBHOOK_QUEUE = "webhooks";
 export const WEBHOOK_JOB_NAME = "deliver";
-export const WEBHOOK_EVENTS = ["job.completed", "job.failed", "job.canceled"] as const;
+export const WEBHOOK_EVENTS = ["job.completed", "job.failed", "job.canceled", "job.expired", "job.progress"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+/**
+ * What an endpoint registered without `events` gets: the final statuses. `job.expired` (files deleted by
+ * retention or an admin's purge) and `job.progress` (a running job entered a new stage: at most one per stage,
+ * ~7 per attempt) are opt-in, like Stripe's events: a consumer asks for what it handles.
+ */
+export const DEFAULT_WEBHOOK_EVENTS = ["job.completed", "job.failed", "job.canceled"] as const satisfies WebhookEvent[];
 
 export const webhookJobPayload = z.object({ deliveryId: z.string().regex(/^msg_[A-Za-z0-9_-]{16,40}$/) }).strict();
 export type WebhookJobPayload = z.infer<typeof webhookJobPayload>;

@@ -4,7 +4,7 @@ import { type Caller, identifyCaller } from "../api/caller";
 import { ApiError } from "../api/errors";
 import type { AuthenticatedKey } from "../api-keys/api-keys";
 import type { AppServices } from "../app-services";
-import { WEBHOOK_EVENTS } from "./contract";
+import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from "./contract";
 import { assertPublicTarget, WebhookTargetError } from "./target-guard";
 
 // The public webhook API: an API key registers, lists and deletes its own endpoints.
@@ -18,7 +18,7 @@ export const registerWebhookSchema = z
     events: z
       .array(z.enum(WEBHOOK_EVENTS))
       .min(1)
-      .default([...WEBHOOK_EVENTS]),
+      .default([...DEFAULT_WEBHOOK_EVENTS]),
   })
   .strict();
 

@@ -122,6 +122,14 @@ const ACTIONS = [
     after: "canceled",
   },
   {
+    // The fixture's files were never written: deleting a missing object is not an error (idempotent).
+    name: "POST /api/admin/jobs/[id]/purge",
+    setup: async () => ({ id: await makeJobRow(stack, "completed"), query: "" }),
+    path: (f: { id: string }) => `/api/admin/jobs/${f.id}/purge`,
+    before: "completed",
+    after: "expired",
+  },
+  {
     name: "POST /api/admin/jobs/retry-failed",
     setup: async () => {
       const code = uniqueCode();

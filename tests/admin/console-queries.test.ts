@@ -140,7 +140,14 @@ describe("overview", () => {
       await queue.add("caption", payload(newJobId()), { delay: 60_000 });
       const overview = await getOverview({ db, queue }, NOW);
 
-      expect(overview.byStatus).toEqual({ queued: 1, processing: 0, completed: 11, failed: 2, canceled: 0 });
+      expect(overview.byStatus).toEqual({
+        queued: 1,
+        processing: 0,
+        completed: 11,
+        failed: 2,
+        canceled: 0,
+        expired: 0,
+      });
       expect(overview.queue).toEqual({ waiting: 1, active: 0, delayed: 1 });
       expect(overview.hourly).toHaveLength(24);
       expect(overview.hourly.at(-1)?.hour.toISOString()).toBe("2026-11-28T12:00:00.000Z");

@@ -30,8 +30,12 @@ showServerLogOnFailure(() => stack?.app.output());
 const PUBLIC_JOB_FIELDS = [
   "createdAt",
   "error",
+  "expiresAt",
+  "expiry",
   "finishedAt",
   "id",
+  "inputDeletedAt",
+  "inputExpiresAt",
   "options",
   "phase",
   "progress",
@@ -48,6 +52,7 @@ const RESULT_FIELDS = [
   "noSpeech",
   "readability",
   "srtUrl",
+  "thumbnailUrl",
   "transcriber",
   "version",
   "videoUrl",
@@ -84,9 +89,10 @@ interface Outputs {
   video: Buffer;
   srt: Buffer;
   vtt: Buffer;
+  thumbnail: Buffer;
 }
 
-/** Puts three output objects through the storage driver, as the worker's upload stage would. */
+/** Puts the output objects through the storage driver, as the worker's upload stage would. */
 async function putOutputs(id: string): Promise<Outputs> {
   const keys = outputKeys(id);
   const outputs = {
@@ -94,14 +100,16 @@ async function putOutputs(id: string): Promise<Outputs> {
     video: randomBytes(40_000),
     srt: Buffer.from("1\n00:00:00,000 --> 00:00:01,500\nHello there.\n"),
     vtt: Buffer.from("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello there.\n"),
+    thumbnail: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3_000)]),
   };
   await storage.putStream(keys.video, Readable.from([outputs.video]), { contentType: "video/mp4" });
   await storage.putStream(keys.srt, Readable.from([outputs.srt]), { contentType: "application/x-subrip" });
   await storage.putStream(keys.vtt, Readable.from([outputs.vtt]), { contentType: "text/vtt" });
+  await storage.putStream(keys.thumbnail, Readable.from([outputs.thumbnail]), { contentType: "image/jpeg" });
   return outputs;
 }
 
-async function completedJob(options: { burnIn?: boolean; noSpeech?: boolean } = {}) {
+async function completedJob(options: { burnIn?: boolean; noSpeech?: boolean; thumbnail?: boolean } = {}) {
   const id = newJobId();
   const outputs = await putOutputs(id);
   const started = new Date(Date.now() - 5000);
@@ -124,6 +132,8 @@ async function completedJob(options: { burnIn?: boolean; noSpeech?: boolean } = 
       outputVideoKey: outputs.keys.video,
       outputSrtKey: outputs.keys.srt,
       outputVttKey: outputs.keys.vtt,
+      // Jobs finished before thumbnails (or whose capture failed) have none.
+      thumbnailKey: options.thumbnail === false ? null : outputs.keys.thumbnail,
       attempts: 1,
       processingMs: 4200,
       startedAt: started,
@@ -206,7 +216,7 @@ describe("GET /api/video/job/[id]", () => {
     await expectApiError(await fetch(`${stack.baseUrl}/api/video/job/${id}`), 404, "JOB_NOT_FOUND");
   });
 
-  test("a completed job: result with working, named download URLs for the video, SRT and VTT", async () => {
+  test("a completed job: result with working, named download URLs for the video, SRT, VTT and thumbnail", async () => {
     const { id, outputs } = await completedJob();
     const { text, job } = await getJob(id);
     expect(job).toMatchObject({ id, status: "completed", progress: 100, error: null });
@@ -229,6 +239,7 @@ describe("GET /api/video/job/[id]", () => {
       [job.result?.videoUrl ?? "", outputs.video, "video/mp4", "holiday.captioned.mp4"],
       [job.result?.srtUrl ?? "", outputs.srt, "application/x-subrip", "holiday.captioned.srt"],
       [job.result?.vttUrl ?? "", outputs.vtt, "text/vtt", "holiday.captioned.vtt"],
+      [job.result?.thumbnailUrl ?? "", outputs.thumbnail, "image/jpeg", "holiday.captioned.jpg"],
     ];
     for (const [url, bytes, contentType, filename] of downloads) {
       expect(new URL(url).origin).toBe(stack.baseUrl);
@@ -244,6 +255,13 @@ describe("GET /api/video/job/[id]", () => {
     const { id } = await completedJob({ burnIn: false, noSpeech: true });
     const { job } = await getJob(id);
     expect(job.result).toMatchObject({ burnIn: false, noSpeech: true });
+  });
+
+  test("a job without a thumbnail (finished before them, or its capture failed) has thumbnailUrl null", async () => {
+    const { id } = await completedJob({ thumbnail: false });
+    const { job } = await getJob(id);
+    expect(job.result?.thumbnailUrl).toBeNull();
+    expect(job.result?.videoUrl).toBeTruthy();
   });
 
   test("a failed job shows the code and public message only, never the detail kept for support", async () => {
@@ -351,11 +369,11 @@ describe("download URLs of a completed job (local driver)", () => {
     await expectApiError(await fetch(url), 403, "INVALID_SIGNATURE");
   });
 
-  test("404 once the object is gone", async () => {
+  test("410 FILE_DELETED once the object is gone (a valid URL whose file was deleted since)", async () => {
     const { id, outputs } = await completedJob();
     const url = (await getJob(id)).job.result?.srtUrl ?? "";
     await storage.delete(outputs.keys.srt);
-    await expectApiError(await fetch(url), 404, "NOT_FOUND");
+    await expectApiError(await fetch(url), 410, "FILE_DELETED");
   });
 });
 

@@ -135,6 +135,28 @@ export async function makeSpeechVideo(options: VideoShape & { script: string }):
 }
 
 /**
+ * A speech video whose picture stops after `pictureSec` while the speech goes on (a title card followed by
+ * sound only): the container lasts as long as the speech, the video stream only `pictureSec`.
+ */
+export async function makeShortPictureSpeechVideo(
+  options: VideoShape & { script: string; pictureSec: number },
+): Promise<MediaFile> {
+  const shape = videoShape(options);
+  const speech = await makeSpeechWav({ script: options.script });
+  const recipe = { script: options.script, pictureSec: options.pictureSec, ...shape };
+  const file = await cached("short-picture-video", recipe, "mp4", (target) =>
+    runFfmpeg([
+      ...testPatternInput(shape, options.pictureSec),
+      ...["-i", speech.path],
+      ...["-map", "0:v", "-map", "1:a"],
+      ...h264Output(),
+      ...["-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
+/**
  * A speech video that is big on purpose (tens of MB in a few seconds, for multipart uploads): a noisy test
  * pattern encoded losslessly, which no encoder can shrink, over the spoken script. Fast to make (~3 s).
  */

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 
-// Runs `npm run caption` (scripts/caption.ts) as a user would, without CAPTIONER_URL from the test's env.
+// Runs `npm run caption` (scripts/caption.ts) as a user would, without CAPTIONER_URL / CAPTIONER_API_KEY from
+// the test's env.
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -20,11 +21,19 @@ export function runCli(
   {
     timeoutMs = 120_000,
     onStderr,
-  }: { timeoutMs?: number; onStderr?: (soFar: string, kill: (signal?: NodeJS.Signals) => void) => void } = {},
+    env: extraEnv = {},
+  }: {
+    timeoutMs?: number;
+    onStderr?: (soFar: string, kill: (signal?: NodeJS.Signals) => void) => void;
+    /** Added to the CLI's environment (e.g. CAPTIONER_API_KEY). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<CliRun> {
   const started = performance.now();
   const env = { ...process.env };
   delete env.CAPTIONER_URL;
+  delete env.CAPTIONER_API_KEY;
+  Object.assign(env, extraEnv);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/caption.ts", ...args], {
       cwd: ROOT,

@@ -1,5 +1,6 @@
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createStaff } from "../dashboard/staff";
 import { captionFile, getJob, submitJob, uploadFile, waitForJob } from "../support/api-client";
 import { makeSpeechVideo } from "../support/make-media";
 import { type S3TestServer, startS3Server } from "../support/s3-server";
@@ -78,9 +79,11 @@ describe("storage unreachable while a job uploads its outputs", () => {
     expect(retry?.stage).toBe("uploading");
     expect(retry?.message).toMatch(/^STORAGE_ERROR: /);
     expect(events.filter((event) => event.type === "completed")).toHaveLength(1);
-    // Exactly the final attempt's three outputs, and the row points at them.
+    // Exactly the final attempt's outputs (thumbnail included), and the row points at them.
     const row = await stack.db.job.findUniqueOrThrow({ where: { id } });
-    expect(await renderedKeys(id)).toEqual([row.outputSrtKey, row.outputVideoKey, row.outputVttKey].sort());
+    expect(await renderedKeys(id)).toEqual(
+      [row.outputSrtKey, row.outputVideoKey, row.outputVttKey, row.thumbnailKey].sort(),
+    );
     expect((await getJob(stack.baseUrl, id)).result?.videoUrl).toBeTruthy();
   });
 
@@ -88,6 +91,18 @@ describe("storage unreachable while a job uploads its outputs", () => {
     const video = await makeSpeechVideo({ script: "Storage is back.", width: 320, height: 240 });
     const job = await captionFile(stack.baseUrl, video.path, { timeoutMs: 120_000 });
     expect(job.status).toBe("completed");
-    await waitFor(async () => (await renderedKeys(job.id)).length === 3, { timeoutMs: 5_000, what: "three outputs" });
+    await waitFor(async () => (await renderedKeys(job.id)).length === 4, { timeoutMs: 5_000, what: "four outputs" });
+    // The console's thumbnail route streams the S3 object from the app's own origin (no bucket URL in the page).
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    const stored = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: row.thumbnailKey ?? "" }));
+    const admin = await createStaff(stack, "support");
+    const res = await fetch(`${stack.baseUrl}/api/admin/jobs/${job.id}/thumbnail`, {
+      headers: { cookie: admin.cookie },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/jpeg");
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(
+      Buffer.from((await stored.Body?.transformToByteArray()) ?? []),
+    );
   });
 });

@@ -6,20 +6,33 @@ export interface OutputFiles {
   video: string;
   srt: string;
   vtt: string;
+  /** The captured frame; null when the capture failed (the job completes without a thumbnail). */
+  thumbnail: string | null;
+}
+
+export interface OutputKeys {
+  video: string;
+  srt: string;
+  vtt: string;
+  thumbnail: string | null;
 }
 
 /**
- * Uploads the three outputs under `rendered/<jobId>-<timestamp>.*`. Subtitles go first and the video
- * last, so the row is only ever pointed at keys whose uploads all finished.
+ * Uploads the outputs under `rendered/<jobId>-<timestamp>.*` (thumbnail `.jpg` included, when there is
+ * one). Subtitles and the thumbnail go first and the video last, so the row is only ever pointed at keys
+ * whose uploads all finished.
  */
 export async function uploadOutputs(
   storage: Storage,
   input: { jobId: string; files: OutputFiles; signal: AbortSignal; report: (fraction: number) => void },
-) {
+): Promise<OutputKeys> {
   const keys = outputKeys(input.jobId);
   const steps: [string, string, string][] = [
     [keys.srt, input.files.srt, "application/x-subrip; charset=utf-8"],
     [keys.vtt, input.files.vtt, "text/vtt; charset=utf-8"],
+    ...(input.files.thumbnail
+      ? [[keys.thumbnail, input.files.thumbnail, "image/jpeg"] as [string, string, string]]
+      : []),
     [keys.video, input.files.video, "video/mp4"],
   ];
   try {
@@ -37,5 +50,5 @@ export async function uploadOutputs(
       detail: { stage: "uploading", error: String((error as Error).message ?? error) },
     });
   }
-  return keys;
+  return { video: keys.video, srt: keys.srt, vtt: keys.vtt, thumbnail: input.files.thumbnail ? keys.thumbnail : null };
 }

@@ -4,6 +4,7 @@ import { ActionButton } from "@/components/admin/action-button";
 import { AutoRefresh } from "@/components/admin/auto-refresh";
 import { CollapsibleFilters } from "@/components/admin/collapsible-filters";
 import { JobFilterForm } from "@/components/admin/job-filter-form";
+import { JobThumbnail } from "@/components/admin/job-thumbnail";
 import { RelativeTime } from "@/components/admin/relative-time";
 import { StatusBadge } from "@/components/admin/status-badge";
 import { formatBytes, formatDateTime, formatDuration, formatRelative, humanize } from "@/lib/admin/formatting";
@@ -16,6 +17,7 @@ import {
   parseJobFilter,
 } from "@/lib/admin/job-filters";
 import { listJobs } from "@/lib/admin/job-list";
+import { consoleThumbnailUrl } from "@/lib/admin/job-thumbnail";
 import { describeSubmitter } from "@/lib/admin/submitter";
 import { appServices } from "@/lib/app-services";
 import { CONSOLE_READERS, JOB_ADMINS, roleAllows } from "@/lib/auth/roles";
@@ -106,6 +108,9 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
             </caption>
             <thead>
               <tr>
+                <th scope="col">
+                  <span className="adm-visually-hidden">Thumbnail</span>
+                </th>
                 <th scope="col">Job</th>
                 <th scope="col">Status</th>
                 <th scope="col">Error</th>
@@ -119,6 +124,13 @@ export default async function JobsPage({ searchParams }: { searchParams: SearchP
             <tbody>
               {rows.map((job) => (
                 <tr key={job.id}>
+                  <td className="adm-thumb-cell">
+                    <JobThumbnail
+                      src={consoleThumbnailUrl(job)}
+                      size="row"
+                      pending={job.status === "queued" || job.status === "processing"}
+                    />
+                  </td>
                   <td>
                     <Link className="adm-mono" href={`/admin/jobs/${job.id}`}>
                       {job.id}

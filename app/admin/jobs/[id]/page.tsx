@@ -6,6 +6,7 @@ import { ActionButton } from "@/components/admin/action-button";
 import { AuditTable } from "@/components/admin/audit-table";
 import { AutoRefresh } from "@/components/admin/auto-refresh";
 import { ErrorPanel } from "@/components/admin/error-panel";
+import { JobThumbnail } from "@/components/admin/job-thumbnail";
 import { JobTimeline } from "@/components/admin/job-timeline";
 import { StatusBadge } from "@/components/admin/status-badge";
 import { ReadabilityTable } from "@/components/captions/readability-table";
@@ -38,6 +39,8 @@ export default async function JobPage({ params }: { params: Params }) {
   if (!job) notFound();
   const isAdmin = roleAllows(JOB_ADMINS, user.role);
   const active = job.status === "queued" || job.status === "processing";
+  const finished = job.status === "completed" || job.status === "failed" || job.status === "canceled";
+  const inputGone = job.retention.inputDeletedAt !== null;
 
   return (
     <>
@@ -51,7 +54,7 @@ export default async function JobPage({ params }: { params: Params }) {
       <div className="adm-toolbar">
         {isAdmin ? (
           <div className="adm-buttons">
-            {(job.status === "failed" || job.status === "canceled") && (
+            {(job.status === "failed" || job.status === "canceled") && !inputGone && (
               <ActionButton
                 endpoint={`/api/admin/jobs/${job.id}/retry`}
                 label="Retry job"
@@ -74,6 +77,16 @@ export default async function JobPage({ params }: { params: Params }) {
                 variant="danger"
               />
             )}
+            {finished && (
+              <ActionButton
+                endpoint={`/api/admin/jobs/${job.id}/purge`}
+                label="Purge files"
+                question="Delete this job's uploaded video, every output of every caption version, its transcript and caption text now? This cannot be undone: the job will read expired."
+                confirmLabel="Yes, delete them"
+                pendingLabel="Deleting…"
+                variant="danger"
+              />
+            )}
           </div>
         ) : (
           <span />
@@ -81,9 +94,19 @@ export default async function JobPage({ params }: { params: Params }) {
         {active && <AutoRefresh seconds={2} />}
       </div>
 
+      {(job.retention.expiredMessage || job.retention.inputMessage) && (
+        <section className="adm-panel" data-tone="muted" aria-labelledby="retention-title">
+          <h2 id="retention-title">{job.status === "expired" ? "Files deleted" : "Uploaded video deleted"}</h2>
+          {job.retention.expiredMessage && <p>{job.retention.expiredMessage}</p>}
+          {/* In place of a retry button that could only fail: why the job cannot run again. */}
+          {job.retention.inputMessage && <p>{job.retention.inputMessage}</p>}
+        </section>
+      )}
+
       <div className="adm-grid">
         <section aria-labelledby="summary-title">
           <h2 id="summary-title">Summary</h2>
+          <JobThumbnail src={job.thumbnailUrl} size="page" alt="A frame of the captioned video" pending={active} />
           <dl className="adm-facts">
             <dt>Status</dt>
             <dd>{humanize(job.status)}</dd>
@@ -147,6 +170,30 @@ export default async function JobPage({ params }: { params: Params }) {
             <dd>{job.input.durationSec === null ? "—" : formatDuration(job.input.durationSec * 1000)}</dd>
             <dt>Storage key</dt>
             <dd className="adm-mono">{job.input.key}</dd>
+            {job.retention.inputDeletedAt && (
+              <>
+                <dt>Deleted</dt>
+                <dd>{formatDateTime(job.retention.inputDeletedAt)}</dd>
+              </>
+            )}
+            {job.retention.outputsDeletedAt && (
+              <>
+                <dt>Outputs deleted</dt>
+                <dd>{formatDateTime(job.retention.outputsDeletedAt)}</dd>
+              </>
+            )}
+            {job.retention.inputExpiresAt && (
+              <>
+                <dt>Deletion due</dt>
+                <dd>{formatDateTime(job.retention.inputExpiresAt)} (retention)</dd>
+              </>
+            )}
+            {job.retention.expiresAt && (
+              <>
+                <dt>Outputs deletion due</dt>
+                <dd>{formatDateTime(job.retention.expiresAt)} (retention)</dd>
+              </>
+            )}
           </dl>
           <h2 id="options-title">Options</h2>
           <dl className="adm-facts" aria-labelledby="options-title">
@@ -208,7 +255,9 @@ export default async function JobPage({ params }: { params: Params }) {
               {job.result.transcriber.wordTiming === "aligned" ? " · text-only model, words aligned here" : ""}.
             </p>
           )}
-          {job.status === "completed" && isAdmin && <CaptionEditor jobId={job.id} videoId="admin-job-video" asAdmin />}
+          {job.status === "completed" && isAdmin && !inputGone && (
+            <CaptionEditor jobId={job.id} videoId="admin-job-video" asAdmin />
+          )}
           {job.result.readability && (
             <>
               <h3 id="readability-title">Readability</h3>
