@@ -5,7 +5,9 @@
 // (tests/support/make-media.ts makeTimedSpeechWav), so every sentence's first sound is at a known time.
 //
 // Rows:
-// - pocketsphinx: the offline recogniser (its own words and times).
+// - pocketsphinx: the offline recogniser (its own words and times), in one pass and in parallel chunks cut at
+//   silences (ASR_PARALLELISM), with and without the warm-up lead-in each chunk hears before its cut.
+// `npx tsx bench/asr.ts pocketsphinx` runs only the rows whose name contains the argument.
 // - text-only stand-in + alignment: the worker's OpenAI client with a text-only model (as gpt-transcribe)
 //   against the local stand-in server, which answers `json` text and 400 to verbose_json. Its text is the
 //   known script span pocketsphinx heard in each chunk ("perfect text from the model"); the worker cuts at
@@ -23,7 +25,7 @@ import { startOpenAICompatibleServer } from "../tests/support/openai-compatible-
 import { testWhisperModel } from "../tests/support/test-whisper-model";
 import { wordErrorRate } from "../tests/support/wer";
 import { OpenAITranscriber } from "../worker/transcribe/openai";
-import { PocketsphinxTranscriber, SENTENCE_PAUSE_SEC } from "../worker/transcribe/pocketsphinx";
+import { LEAD_IN_SEC, PocketsphinxTranscriber, SENTENCE_PAUSE_SEC } from "../worker/transcribe/pocketsphinx";
 import type { Transcriber, Transcript } from "../worker/transcribe/types";
 import {
   findWhisperModel,
@@ -93,14 +95,31 @@ async function main() {
       `corpus: ${BENCH_SENTENCES.length} flite sentences, ${speech.durationSec.toFixed(1)} s, pauses ${BENCH_PAUSES_SEC.join("/")} s`,
     );
     const rows: Row[] = [];
+    const only = process.argv[2] ?? "";
+    const want = (name: string) => name.includes(only);
     rows.push(await run("pocketsphinx", new PocketsphinxTranscriber()));
-    server.setScript(script);
-    rows.push(await run("text-only stand-in + alignment", textOnly()));
-    server.setScript(script);
-    rows.push(await run("text-only stand-in + proportional only", textOnly("/nonexistent/dictionary")));
+    for (const [parts, lead] of [
+      [2, 0],
+      [2, LEAD_IN_SEC],
+      [2, 6],
+      [4, LEAD_IN_SEC],
+    ] as const) {
+      const name = `pocketsphinx ${parts} chunks, lead-in ${lead} s${lead === LEAD_IN_SEC ? " (default)" : ""}`;
+      if (want(name)) rows.push(await run(name, new PocketsphinxTranscriber({ parallelism: parts, leadInSec: lead })));
+    }
+    if (want("text-only stand-in + alignment")) {
+      server.setScript(script);
+      rows.push(await run("text-only stand-in + alignment", textOnly()));
+    }
+    if (want("text-only stand-in + proportional only")) {
+      server.setScript(script);
+      rows.push(await run("text-only stand-in + proportional only", textOnly("/nonexistent/dictionary")));
+    }
     const realModel = process.env.WHISPER_MODEL_PATH;
     const unavailable = whisperUnavailableReason();
-    if (unavailable)
+    if (!want("whisper")) {
+      // not asked for
+    } else if (unavailable)
       rows.push({ name: "whisper", transcript: null, seconds: 0, note: `cannot run here: ${unavailable}` });
     else {
       const model = readWhisperModelInfo(

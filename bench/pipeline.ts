@@ -5,7 +5,7 @@
 // Prints each stage's share of the job, the job ÷ floor ratio per round, and the worker's peak RSS.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { download, getJob, submitJob, uploadFile } from "../tests/support/api-client";
 import { makeSpeechVideo, runFfmpeg } from "../tests/support/make-media";
@@ -38,7 +38,13 @@ async function main() {
   const rounds = Number(process.argv[3] ?? 2);
   const dir = await mkdtemp(path.join(tmpdir(), "captioner-bench-pipeline-"));
   const stack = await startBenchStack({
-    workerEnv: { TRANSCRIBER: "pocketsphinx", FFMPEG_PRESET: PRESET, WORKER_CONCURRENCY: "1" },
+    workerEnv: {
+      TRANSCRIBER: "pocketsphinx",
+      FFMPEG_PRESET: PRESET,
+      WORKER_CONCURRENCY: "1",
+      // ASR_PARALLELISM=1 is the serial recogniser (the "before" of issue #16); unset: all cores.
+      ...(process.env.ASR_PARALLELISM ? { ASR_PARALLELISM: process.env.ASR_PARALLELISM } : {}),
+    },
   });
   try {
     const speech = await makeSpeechVideo({ script: SCRIPT, width: 1280, height: 720, fps: 25 });
@@ -96,7 +102,10 @@ async function main() {
     const first = await getJob(stack.baseUrl, warm.id);
     await writeFile(srt, await download(first.result?.srtUrl ?? ""));
 
-    console.log(`input: ${seconds} s of 1280x720 speech, preset ${PRESET}, ${rounds} rounds (order alternates)`);
+    console.log(
+      `input: ${seconds} s of 1280x720 speech, preset ${PRESET}, ${rounds} rounds (order alternates), ` +
+        `ASR_PARALLELISM ${process.env.ASR_PARALLELISM ?? `default (${availableParallelism()} cores)`}`,
+    );
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round += 1) {
       let jobMs = 0;
@@ -121,18 +130,28 @@ async function main() {
         where: { jobId: id, type: "stage_completed" },
         select: { stage: true, durationMs: true },
       });
-      const shares = stages.map((s) => `${s.stage} ${(((s.durationMs ?? 0) / jobMs) * 100).toFixed(0)}%`).join(", ");
+      const shares = stages
+        .map(
+          (s) =>
+            `${s.stage} ${(((s.durationMs ?? 0) / jobMs) * 100).toFixed(0)}% (${((s.durationMs ?? 0) / 1000).toFixed(1)} s)`,
+        )
+        .join(", ");
       ratios.push(jobMs / bare.total);
       console.log(
         `round ${round + 1}: job ${(jobMs / 1000).toFixed(1)} s | floor ${(bare.total / 1000).toFixed(1)} s ` +
           `(extract ${(bare.extract / 1000).toFixed(1)} + pocketsphinx ${(bare.asr / 1000).toFixed(1)} + burn-in ${(bare.burn / 1000).toFixed(1)}) | ` +
-          `job ÷ floor ${(jobMs / bare.total).toFixed(2)} | worker peak RSS ${peak.toFixed(0)} MiB`,
+          `job ÷ floor ${(jobMs / bare.total).toFixed(2)} | worker peak RSS ${peak.toFixed(0)} MiB | load ${(loadavg()[0] ?? 0).toFixed(1)}`,
       );
       console.log(`  job stages: ${shares}`);
     }
     const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
     console.log(
-      `job ÷ floor over ${rounds} rounds: mean ${mean.toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(", ")})`,
+      `job ÷ floor over ${rounds} rounds: mean ${mean.toFixed(2)}, median ${median.toFixed(2)}, spread ` +
+        `${(sorted[0] ?? 0).toFixed(2)}–${(sorted.at(-1) ?? 0).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(", ")}); load ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")}`,
     );
   } finally {
     await stack.stop();

@@ -32,6 +32,7 @@ import { startReaper } from "./reaper";
 import { reconcileFailedJob } from "./reconcile-failed";
 import { processSegmentJob } from "./split/segment-job";
 import { chooseTranscriber, type TranscriberChoice } from "./transcribe";
+import { asrShare } from "./transcribe/parallelism";
 import { startWebhookConsumer } from "./webhook-consumer";
 
 let env: WorkerEnv;
@@ -63,6 +64,8 @@ try {
     openaiMaxUploadBytes: env.OPENAI_MAX_UPLOAD_BYTES,
     whisperModelPath: env.WHISPER_MODEL_PATH,
     whisperThreads: env.WHISPER_THREADS,
+    // Each job's share of the recognition cores, by the jobs running when its recognition starts.
+    asrParallelism: () => asrShare(env.ASR_PARALLELISM, running.size),
   });
 } catch (error) {
   // A missing key or model fails every job alike: say so once and do not start.
@@ -110,6 +113,8 @@ const deps: WorkerDeps = {
     preset: env.FFMPEG_PRESET,
     crf: env.FFMPEG_CRF,
     tmpDir: env.WORKER_TMP_DIR,
+    // The same share of the cores as recognition: one ffmpeg keeps ~1.1 cores busy.
+    renderSegments: () => asrShare(env.ASR_PARALLELISM, running.size),
   },
   split: { minSec: env.SPLIT_MIN_SEC, segmentSec: env.SPLIT_SEGMENT_SEC, segmentQueue },
 };

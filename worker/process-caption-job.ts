@@ -40,7 +40,14 @@ export interface WorkerDeps {
   storage: Storage;
   transcriber: Transcriber;
   log: Logger;
-  settings: { maxDurationSec: number; preset: string; crf: number; tmpDir?: string };
+  settings: {
+    maxDurationSec: number;
+    preset: string;
+    crf: number;
+    tmpDir?: string;
+    /** Burn-in slices to encode at once for this job (worker/stages/render.ts); one pass when unset. */
+    renderSegments?: () => number;
+  };
   /** Long videos become a flow of segments on many workers (worker/split); absent: always single pass. */
   split?: SplitSettings;
   /** Announces a final status (completed, failed, canceled) written by this processor: webhooks. Never throws. */
@@ -238,6 +245,7 @@ export async function processCaptionJob(
         output,
         preset: deps.settings.preset,
         crf: deps.settings.crf,
+        segments: deps.settings.renderSegments?.() ?? 1,
         signal,
         report,
       });

@@ -21,6 +21,8 @@ export class SubprocessError extends Error {
     readonly command: string,
     readonly stderrTail: string,
     readonly exitCode: number | null,
+    /** The spawn error's code (ENOENT: no such binary), when the command never started. */
+    readonly errno?: string,
   ) {
     super(
       `${command} ${reason === "exit" ? `exited with code ${exitCode}` : reason === "timeout" ? "timed out" : "was aborted"}`,
@@ -36,6 +38,8 @@ export interface RunOptions {
   onStderr?: (chunk: string) => void;
   /** Called with each stdout chunk as it arrives (stdout is still collected and returned). */
   onStdout?: (chunk: string) => void;
+  /** false: stdout goes to onStdout only and "" is returned (a long recogniser log never sits in memory). */
+  keepStdout?: boolean;
 }
 
 /**
@@ -65,7 +69,7 @@ export function runSubprocess(
     const onAbort = () => kill("aborted");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
+      if (options.keepStdout !== false) stdout += chunk;
       options.onStdout?.(chunk);
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
@@ -75,7 +79,7 @@ export function runSubprocess(
     child.on("error", (error) => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
-      reject(new SubprocessError("exit", command, String(error.message), null));
+      reject(new SubprocessError("exit", command, String(error.message), null, (error as NodeJS.ErrnoException).code));
     });
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, test } from "vitest";
 import { EnvError } from "./parse-env";
 import { workerEnv } from "./worker-env";
@@ -53,6 +54,12 @@ describe("workerEnv: invalid environments", () => {
     ["TRANSCRIBER=openai without a key", { TRANSCRIBER: "openai" }, ["OPENAI_API_KEY is missing (TRANSCRIBER=openai)"]],
     ["TRANSCRIBER unknown", { TRANSCRIBER: "vosk" }, ["TRANSCRIBER:", "whisper", "pocketsphinx"]],
     ["WHISPER_THREADS zero", { WHISPER_THREADS: "0" }, ["WHISPER_THREADS: must be a positive whole number"]],
+    ["ASR_PARALLELISM zero", { ASR_PARALLELISM: "0" }, ["ASR_PARALLELISM: must be a whole number from 1 to 1024"]],
+    [
+      "ASR_PARALLELISM not numeric",
+      { ASR_PARALLELISM: "all" },
+      ["ASR_PARALLELISM: must be a whole number from 1 to 1024"],
+    ],
     [
       "OPENAI_BASE_URL not a URL",
       { OPENAI_API_KEY: "sk-test-key-0a1b", OPENAI_BASE_URL: "whisper.local:8080" },
@@ -141,6 +148,11 @@ describe("workerEnv: defaults", () => {
   test("an empty WORKER_CONCURRENCY falls back to 4; a set one is read as a number", () => {
     expect(workerEnv({ ...base, WORKER_CONCURRENCY: "" }).WORKER_CONCURRENCY).toBe(4);
     expect(workerEnv({ ...base, WORKER_CONCURRENCY: "2" }).WORKER_CONCURRENCY).toBe(2);
+  });
+
+  test("ASR_PARALLELISM defaults to this machine's cores; a set one is read as a number", () => {
+    expect(workerEnv(base).ASR_PARALLELISM).toBe(availableParallelism());
+    expect(workerEnv({ ...base, ASR_PARALLELISM: "3" }).ASR_PARALLELISM).toBe(3);
   });
 
   test("TRANSCRIBER=openai with a key, and a health port of 0 (disabled), are accepted", () => {

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { TRANSCRIBER_CHOICES } from "../asr/capabilities";
 import { commonEnvShape } from "./common-env";
@@ -25,8 +26,13 @@ export const workerEnvSchema = z
     OPENAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(24 * 1024 * 1024),
     /** A ggml Whisper model file (or a directory holding one); default .data/models. */
     WHISPER_MODEL_PATH: z.string().min(1).optional(),
-    /** CPU threads of one Whisper run (default: all cores). */
+    /** CPU threads of one Whisper run; unset: the job's share of ASR_PARALLELISM. */
     WHISPER_THREADS: fields.positiveInt.optional(),
+    /**
+     * Cores speech recognition may use in this worker (pocketsphinx processes, whisper threads), shared
+     * among the jobs running at once: each gets max(1, floor(ASR_PARALLELISM ÷ running jobs)).
+     */
+    ASR_PARALLELISM: fields.intBetween(1, 1024).default(availableParallelism()),
     /** Longer inputs fail at once with TOO_LONG. */
     MAX_DURATION_SEC: fields.positiveInt.default(4 * 3600),
     FFMPEG_PRESET: z

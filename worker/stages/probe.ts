@@ -16,6 +16,8 @@ export interface ProbedStreams {
   formatName: string | null;
   /** Every audio track in stream order; `index` is its position among audio tracks (ffmpeg's `0:a:N`). */
   audioTracks: AudioTrack[];
+  /** Frames per second when the video's rate is constant (nominal = average); null otherwise. */
+  frameRate?: number | null;
 }
 
 export interface AudioTrack {
@@ -40,6 +42,8 @@ interface FfprobeOutput {
     width?: number;
     height?: number;
     duration?: string;
+    r_frame_rate?: string;
+    avg_frame_rate?: string;
     channels?: number;
     tags?: { language?: string };
     disposition?: { attached_pic?: number; default?: number };
@@ -71,7 +75,24 @@ export function parseProbe(json: string): ProbedStreams {
       language: s.tags?.language && s.tags.language !== "und" ? s.tags.language : null,
       channels: s.channels ?? null,
     })),
+    frameRate: constantFrameRate(video?.r_frame_rate, video?.avg_frame_rate),
   };
+}
+
+/**
+ * "25/1" and "25/1" → 25; a variable rate (average more than 1% off the nominal) or an unreadable one → null.
+ * 1%, not exact: a constant-rate file's average is often a little off (a last frame's duration, edit lists:
+ * the 60 s bench talk reads 25/1 and 24.9).
+ */
+function constantFrameRate(nominal: string | undefined, average: string | undefined): number | null {
+  const rate = (text: string | undefined) => {
+    const [num, den] = (text ?? "").split("/").map(Number);
+    return num && den ? num / den : Number.NaN;
+  };
+  const r = rate(nominal);
+  const avg = rate(average);
+  if (!(r > 0 && r < 1000) || !(Math.abs(r - avg) / r < 0.01)) return null;
+  return r;
 }
 
 /**

@@ -1,6 +1,9 @@
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import ffmpeg from "fluent-ffmpeg";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
 import { runFfmpeg } from "../ffmpeg";
-import { ffmpegOnMedia } from "../media-input";
+import { ffmpegOnMedia, mediaInputOptions, mediaInputUrl } from "../media-input";
 import type { MediaInfo } from "./probe";
 
 export const CAPTION_FONT_DIR = "/usr/share/fonts/truetype/dejavu";
@@ -29,7 +32,17 @@ export interface RenderInput {
   crf: number;
   signal: AbortSignal;
   report: (fraction: number) => void;
+  /**
+   * Burn-in only: encode this many slices of the picture at once and join them without re-encoding (one
+   * ffmpeg keeps ~1.1 cores busy: bench/segment-render.ts). 1 or unset: one pass.
+   */
+  segments?: number;
+  /** Slices shorter than this are not worth an ffmpeg of their own (MIN_SEGMENT_SEC). */
+  minSegmentSec?: number;
 }
+
+/** Each slice starts with a keyframe and x264's rate control restarts: keep slices long. */
+export const MIN_SEGMENT_SEC = 10;
 
 /**
  * ffmpeg's filter syntax gives `:` `,` `'` `\` `[` `]` `;` meanings of their own, with two levels of escaping.
@@ -63,32 +76,23 @@ export function renderMode(input: Pick<RenderInput, "media" | "srtFile" | "burnI
  */
 export async function renderVideo(input: RenderInput): Promise<RenderMode> {
   const mode = renderMode(input);
+  const cuts = mode === "burn-in" ? segmentCuts(input) : null;
+  if (cuts) {
+    await renderBurnInSegments(input, cuts);
+    return mode;
+  }
   const command = ffmpegOnMedia({ file: input.file, demuxer: input.media.demuxer });
   const track = input.audioTrack === null ? undefined : input.media.audioTracks[input.audioTrack];
   const outputOptions = ["-map", "0:v:0", ...(track ? ["-map", `0:a:${track.index}`] : [])];
   outputOptions.push("-movflags", "+faststart", "-map_metadata", "0");
 
   if (mode === "burn-in" || mode === "re-encode" || mode === "re-encode-soft-subtitles") {
-    const filters = ["scale=trunc(iw/2)*2:trunc(ih/2)*2"];
-    if (mode === "burn-in") {
-      if (!input.assFile) throw new Error("burn-in needs the ASS script of the cues");
-      // The script carries the exact style in the frame's own pixels (PlayResX/Y): libass draws it as is.
-      const offset = input.timeOffsetSec ?? 0;
-      if (offset > 0) filters.push(`setpts=PTS+${offset.toFixed(6)}/TB`);
-      filters.push(`ass='${filterPath(input.assFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}'`);
-      if (offset > 0) filters.push(`setpts=PTS-${offset.toFixed(6)}/TB`);
-    }
-    // videoFilters(), not "-vf" in outputOptions: fluent-ffmpeg splits option strings at spaces.
-    command.videoFilters(filters);
-    outputOptions.push("-c:v", "libx264", "-preset", input.preset, "-crf", String(input.crf), "-pix_fmt", "yuv420p");
+    command.videoFilters(pictureFilters(input, mode));
+    outputOptions.push(...x264Options(input));
   } else {
     outputOptions.push("-c:v", "copy");
   }
-  if (track) {
-    const audioCopy = MP4_AUDIO_CODECS.has(track.codec ?? "");
-    outputOptions.push("-c:a", audioCopy ? "copy" : "aac", ...(audioCopy ? [] : ["-b:a", "128k"]));
-    if (track.language) outputOptions.push("-metadata:s:a:0", `language=${track.language}`);
-  }
+  outputOptions.push(...audioOptions(track));
   if ((mode === "soft-subtitles" || mode === "re-encode-soft-subtitles") && input.srtFile) {
     // The SRT is the second input; mov_text is the one subtitle codec MP4 players read.
     command.input(input.srtFile);
@@ -98,11 +102,152 @@ export async function renderVideo(input: RenderInput): Promise<RenderMode> {
 
   await runFfmpeg(command, {
     stage: "rendering",
-    timeoutMs: scaledTimeout(TIMEOUTS.renderFloorMs, TIMEOUTS.renderPerMediaSecondMs, input.media.durationSec),
+    timeoutMs: renderTimeout(input.media.durationSec),
     signal: input.signal,
     durationSec: input.media.durationSec,
     onProgress: input.report,
     failureCode: "RENDER_FAILED",
   });
   return mode;
+}
+
+function renderTimeout(durationSec: number): number {
+  return scaledTimeout(TIMEOUTS.renderFloorMs, TIMEOUTS.renderPerMediaSecondMs, durationSec);
+}
+
+/** Even dimensions (x264 needs them), then the captions drawn for burn-in. */
+function pictureFilters(input: RenderInput, mode: RenderMode): string[] {
+  const filters = ["scale=trunc(iw/2)*2:trunc(ih/2)*2"];
+  if (mode === "burn-in") {
+    if (!input.assFile) throw new Error("burn-in needs the ASS script of the cues");
+    // A split job's segment is drawn on the whole video's clock (worker/split): shift, draw, shift back.
+    const offset = input.timeOffsetSec ?? 0;
+    if (offset > 0) filters.push(`setpts=PTS+${offset.toFixed(6)}/TB`);
+    // The script carries the exact style in the frame's own pixels (PlayResX/Y): libass draws it as is.
+    filters.push(`ass='${filterPath(input.assFile)}':fontsdir='${filterPath(CAPTION_FONT_DIR)}'`);
+    if (offset > 0) filters.push(`setpts=PTS-${offset.toFixed(6)}/TB`);
+  }
+  return filters;
+}
+
+function x264Options(input: RenderInput): string[] {
+  return ["-c:v", "libx264", "-preset", input.preset, "-crf", String(input.crf), "-pix_fmt", "yuv420p"];
+}
+
+/** Audio is copied when MP4 can carry it, else AAC; its language tag kept. */
+function audioOptions(track: RenderInput["media"]["audioTracks"][number] | undefined): string[] {
+  if (!track) return [];
+  const copy = MP4_AUDIO_CODECS.has(track.codec ?? "");
+  return [
+    ...["-c:a", copy ? "copy" : "aac", ...(copy ? [] : ["-b:a", "128k"])],
+    ...(track.language ? ["-metadata:s:a:0", `language=${track.language}`] : []),
+  ];
+}
+
+/**
+ * Where to cut the picture for a segmented burn-in, in seconds on frame boundaries (start of each slice,
+ * then the end); null for one pass: one segment asked for, too short, or no constant frame rate (a
+ * variable-rate input has no frame-exact cut by time).
+ */
+export function segmentCuts(input: Pick<RenderInput, "media" | "segments" | "minSegmentSec">): number[] | null {
+  const fps = input.media.frameRate;
+  const { durationSec } = input.media;
+  const count = Math.min(input.segments ?? 1, Math.floor(durationSec / (input.minSegmentSec ?? MIN_SEGMENT_SEC)));
+  if (count < 2 || !fps) return null;
+  const frames = Math.floor(durationSec * fps);
+  return [...Array.from({ length: count }, (_, i) => Math.round((i * frames) / count) / fps), durationSec];
+}
+
+/**
+ * Burn-in as N ffmpegs at once, each on a frame-exact slice (-ss/-t before the input; the captions' clock
+ * restored with setpts, so libass draws what the single pass draws), then one join: the concat demuxer
+ * copies the slices' video, the audio comes from the input. Measured against the single pass: same frame
+ * count, SSIM ≥ 0.99 on every frame, seams included (bench/segment-render.ts, worker/stages/render.test.ts).
+ * The first failure (or a cancel) kills the other slices' ffmpegs.
+ */
+async function renderBurnInSegments(input: RenderInput, cuts: readonly number[]): Promise<void> {
+  const { media } = input;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([input.signal, stop.signal]);
+  const slices = cuts.slice(0, -1).map((start, i) => ({
+    start,
+    // The last slice runs to the real end of the file, whatever the probed duration said.
+    length: i === cuts.length - 2 ? null : (cuts[i + 1] ?? media.durationSec) - start,
+    file: `${input.output}.part${i}.mp4`,
+  }));
+  // 95% for the slices (seconds encoded over all of them), the rest for the join.
+  const encoded = slices.map(() => 0);
+  let reported = 0;
+  const progress = () => {
+    const fraction = (0.95 * encoded.reduce((a, b) => a + b, 0)) / media.durationSec;
+    if (fraction > reported) {
+      reported = fraction;
+      input.report(Math.min(0.95, fraction));
+    }
+  };
+  const list = `${input.output}.parts.txt`;
+  try {
+    const results = await Promise.allSettled(
+      slices.map(async (slice, i) => {
+        const length = slice.length ?? media.durationSec - slice.start;
+        const command = ffmpegOnMedia({ file: input.file, demuxer: media.demuxer }).inputOptions([
+          ...["-ss", slice.start.toFixed(6)],
+          ...(slice.length === null ? [] : ["-t", slice.length.toFixed(6)]),
+        ]);
+        command.videoFilters([
+          `setpts=PTS+${slice.start.toFixed(6)}/TB`,
+          ...pictureFilters(input, "burn-in"),
+          "setpts=PTS-STARTPTS",
+        ]);
+        command
+          .outputOptions(["-map", "0:v:0", "-an", ...x264Options(input)])
+          .format("mp4")
+          .output(slice.file);
+        try {
+          await runFfmpeg(command, {
+            stage: "rendering",
+            timeoutMs: renderTimeout(length),
+            signal,
+            durationSec: length,
+            onProgress: (fraction) => {
+              encoded[i] = Math.max(encoded[i] ?? 0, Math.min(1, fraction) * length);
+              progress();
+            },
+            failureCode: "RENDER_FAILED",
+          });
+        } catch (error) {
+          stop.abort(error);
+          throw error;
+        }
+      }),
+    );
+    input.signal.throwIfAborted();
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+
+    await writeFile(list, slices.map((slice) => `file '${filterPath(path.resolve(slice.file))}'\n`).join(""));
+    const track = input.audioTrack === null ? undefined : media.audioTracks[input.audioTrack];
+    const join = ffmpeg()
+      .input(list)
+      .inputOptions(["-hide_banner", "-f", "concat", "-safe", "0"])
+      .input(mediaInputUrl(input.file))
+      .inputOptions(mediaInputOptions(media.demuxer))
+      .outputOptions([
+        ...["-map", "0:v:0", ...(track ? ["-map", `1:a:${track.index}`] : [])],
+        ...["-movflags", "+faststart", "-map_metadata", "1", "-c:v", "copy"],
+        ...audioOptions(track),
+      ])
+      .format("mp4")
+      .output(input.output);
+    await runFfmpeg(join, {
+      stage: "rendering",
+      timeoutMs: renderTimeout(media.durationSec),
+      signal: input.signal,
+      durationSec: media.durationSec,
+      onProgress: (fraction) => input.report(Math.min(1, 0.95 + 0.05 * fraction)),
+      failureCode: "RENDER_FAILED",
+    });
+  } finally {
+    await Promise.all([list, ...slices.map((s) => s.file)].map((file) => rm(file, { force: true })));
+  }
 }

@@ -26,6 +26,8 @@ export interface TranscriberConfig {
   /** A ggml model file, or a directory holding one; DEFAULT_MODEL_DIR when unset. */
   whisperModelPath?: string;
   whisperThreads?: number;
+  /** Cores one job's recognition may use now (./parallelism.ts); 1 when unset. */
+  asrParallelism?: () => number;
 }
 
 export interface TranscriberChoice {
@@ -59,7 +61,11 @@ export function chooseTranscriber(config: TranscriberConfig): TranscriberChoice 
       return {
         transcriber: new WhisperTranscriber({
           model,
-          ...(config.whisperThreads ? { threads: config.whisperThreads } : {}),
+          ...(config.whisperThreads
+            ? { threads: config.whisperThreads }
+            : config.asrParallelism
+              ? { threads: config.asrParallelism }
+              : {}),
         }),
         reason: `${wanted === "whisper" ? "TRANSCRIBER=whisper" : "TRANSCRIBER=auto, no OPENAI_API_KEY, and a Whisper model is present"}: ${modelPath} (${model.multilingual ? "multilingual" : "English only"})`,
       };
@@ -72,7 +78,7 @@ export function chooseTranscriber(config: TranscriberConfig): TranscriberChoice 
     }
   }
   return {
-    transcriber: new PocketsphinxTranscriber(),
+    transcriber: new PocketsphinxTranscriber(config.asrParallelism ? { parallelism: config.asrParallelism } : {}),
     reason:
       wanted === "pocketsphinx"
         ? "TRANSCRIBER=pocketsphinx"

@@ -18,15 +18,13 @@ import { createTranscriber } from "./index";
 import {
   isPermanentRefusal,
   languageCode,
-  nextChunkEnd,
   OpenAITranscriber,
   type OpenAITranscriberOptions,
-  parseSilenceLine,
   refusesTimestamps,
   sentencesOf,
-  silencesWithin,
   TranscriptStitcher,
 } from "./openai";
+import { nextChunkEnd, parseSilenceLine, silencesWithin } from "./silences";
 import type { TranscribeInput } from "./types";
 
 // ~16 s of flite speech in five sentences (pauses between them give the chunker places to cut).

@@ -8,6 +8,7 @@ import { type ErrorDetail, JobError } from "../../lib/error-codes";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
 import { runSubprocess, SubprocessError } from "../subprocess";
 import { type AlignResult, alignChunk, type TimeRange } from "./align";
+import { detectSilences, nextChunkEnd, silencesWithin } from "./silences";
 import type { TranscribeInput, Transcriber, Transcript } from "./types";
 
 export type { TimeRange };
@@ -45,8 +46,6 @@ const OPUS_BITRATE_BPS = 24_000;
 const CHUNK_FILL = 0.9;
 /** Below this a chunk plan is pointless (the limit is misconfigured), so we stop instead of looping. */
 const MIN_CHUNK_SEC = 2;
-/** ffmpeg silencedetect: quieter than -35 dBFS for 0.3 s counts as a pause between words. */
-const SILENCE_FILTER = "silencedetect=noise=-35dB:d=0.3";
 /**
  * Longest chunk for a text-only model. Short chunks keep the proportional fallback close to the truth
  * and alignment cheap; 30 s is the window Whisper-family models hear at once, so no sentence context
@@ -135,7 +134,7 @@ export class OpenAITranscriber implements Transcriber {
    */
   private async transcribeInChunks(input: TranscribeInput, bytesPerSec: number): Promise<Transcript> {
     const stitched = new TranscriptStitcher(this.model);
-    const silences = await detectSilences(input);
+    const silences = await detectSilences(input, OPENAI_BACKEND);
     let targetSec = (this.maxUploadBytes * CHUNK_FILL) / bytesPerSec;
     let start = 0;
     let index = 0;
@@ -178,7 +177,7 @@ export class OpenAITranscriber implements Transcriber {
    * models tend to invent a "Thank you." for silence).
    */
   private async transcribeTextOnly(input: TranscribeInput): Promise<Transcript> {
-    const silences = await detectSilences(input);
+    const silences = await detectSilences(input, OPENAI_BACKEND);
     const bytesPerSec = estimateOpusBytes(input.durationSec) / Math.max(input.durationSec, 0.1);
     const targetSec = Math.min(TEXT_ONLY_CHUNK_SEC, (this.maxUploadBytes * CHUNK_FILL) / bytesPerSec);
     const words: Word[] = [];
@@ -397,37 +396,6 @@ export function isPermanentRefusal(status: number | undefined, apiCode: string |
   return status >= 400 && status < 500;
 }
 
-/**
- * Where the chunk starting at `start` should end: at the silence closest before the budget `targetSec`,
- * so no word is cut in half; at the budget itself when the second half of the window has no silence.
- */
-export function nextChunkEnd(
-  start: number,
-  durationSec: number,
-  targetSec: number,
-  silences: readonly TimeRange[],
-): number {
-  const budgetEnd = start + targetSec;
-  if (budgetEnd >= durationSec) return durationSec;
-  const earliest = start + targetSec / 2;
-  let best: number | null = null;
-  for (const silence of silences) {
-    const middle = (silence.start + silence.end) / 2;
-    if (middle > earliest && middle <= budgetEnd && (best === null || middle > best)) best = middle;
-  }
-  return best ?? budgetEnd;
-}
-
-/** The silences that overlap `range`, clipped to it and relative to its start. */
-export function silencesWithin(silences: readonly TimeRange[], range: TimeRange): TimeRange[] {
-  return silences
-    .filter((s) => s.end > range.start && s.start < range.end)
-    .map((s) => ({
-      start: Math.max(s.start, range.start) - range.start,
-      end: Math.min(s.end, range.end) - range.start,
-    }));
-}
-
 /** Timed words as sentence segments: a segment ends after a word ending in . ? ! (the model's punctuation). */
 export function sentencesOf(words: readonly Word[]): Segment[] {
   const segments: Segment[] = [];
@@ -446,15 +414,6 @@ export function sentencesOf(words: readonly Word[]): Segment[] {
   }
   flush();
   return segments;
-}
-
-/** Parses one line of ffmpeg's silencedetect log into an event, or null for any other line. */
-export function parseSilenceLine(line: string): { kind: "start" | "end"; time: number } | null {
-  const match = /silence_(start|end):\s*(-?\d+(?:\.\d+)?)/.exec(line);
-  if (!match) return null;
-  const time = Number(match[2]);
-  if (!Number.isFinite(time)) return null;
-  return { kind: match[1] === "start" ? "start" : "end", time: Math.max(0, time) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -602,29 +561,6 @@ async function cutWav(input: TranscribeInput, out: string, range: TimeRange): Pr
     ],
     { step: "cut-chunk", signal: input.signal, timeoutMs: audioPassTimeout(seconds) },
   );
-}
-
-/** Pauses in the WAV, from ffmpeg's silencedetect log read line by line. */
-async function detectSilences(input: TranscribeInput): Promise<TimeRange[]> {
-  const silences: TimeRange[] = [];
-  let openStart: number | null = null;
-  await runFfmpeg(["-nostats", "-i", input.wavPath, "-af", SILENCE_FILTER, "-f", "null", "-"], {
-    step: "silencedetect",
-    signal: input.signal,
-    timeoutMs: audioPassTimeout(input.durationSec),
-    logLevel: "info",
-    onStderrLine: (line) => {
-      const event = parseSilenceLine(line);
-      if (event?.kind === "start") openStart = event.time;
-      else if (event?.kind === "end" && openStart !== null) {
-        silences.push({ start: openStart, end: event.time });
-        openStart = null;
-      }
-    },
-  });
-  // Silence running to the end of the file has no silence_end line.
-  if (openStart !== null) silences.push({ start: openStart, end: input.durationSec });
-  return silences;
 }
 
 /** An ffmpeg pass over the audio costs about what extraction does, so it shares that limit. */

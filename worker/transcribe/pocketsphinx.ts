@@ -1,9 +1,18 @@
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { BACKEND_CAPABILITIES } from "../../lib/asr/capabilities";
 import type { Segment, Word } from "../../lib/captions/types";
 import { JobError } from "../../lib/error-codes";
 import { scaledTimeout, TIMEOUTS } from "../../lib/timeouts";
+import { runSubprocess, SubprocessError } from "../subprocess";
+import {
+  type AudioChunk,
+  detectSilences,
+  readWavLayout,
+  splitForParallelism,
+  stitchChunkWords,
+  writeWavChunk,
+} from "./silences";
 import type { TranscribeInput, Transcriber, Transcript } from "./types";
 
 // Offline recognition with Debian's pocketsphinx 5prealpha CLI (`pocketsphinx_continuous`), US English
@@ -26,7 +35,28 @@ export interface PocketsphinxOptions {
   extraArgs?: string[];
   /** Overrides the media-scaled limit from lib/timeouts (tests use a tiny one). */
   timeoutMs?: number;
+  /**
+   * Recogniser processes one job may run at once, asked when each job starts (./parallelism.ts shares
+   * ASR_PARALLELISM among the jobs running); 1 = one pass over the whole file.
+   */
+  parallelism?: number | (() => number);
+  /** Chunks shorter than this are not worth a process of their own (MIN_PARALLEL_CHUNK_SEC). */
+  minChunkSec?: number;
+  /** Audio before a cut a chunk's recogniser hears to warm up, its words dropped (LEAD_IN_SEC). */
+  leadInSec?: number;
 }
+
+/** Audio before a cut each chunk also hears, to warm up (see plan); measured with bench/asr.ts. */
+export const LEAD_IN_SEC = 3;
+
+/** A chunk as its recogniser hears it (from the lead-in on) and the part whose words it reports. */
+type HeardChunk = AudioChunk & { owns: { start: number; end: number } };
+
+/**
+ * Below this a chunk costs more than it saves: each pocketsphinx process spends ~0.3 s loading its model,
+ * and a silencedetect pass runs first. 10 s chunks keep that under 5%.
+ */
+export const MIN_PARALLEL_CHUNK_SEC = 10;
 
 export type PocketsphinxLine =
   | { kind: "word"; text: string; start: number; end: number }
@@ -122,24 +152,33 @@ export class PocketsphinxTranscriber implements Transcriber {
   private readonly binary: string;
   private readonly extraArgs: string[];
   private readonly timeoutMs: number | undefined;
+  private readonly parallelism: () => number;
+  private readonly minChunkSec: number;
+  private readonly leadInSec: number;
 
   constructor(options: PocketsphinxOptions = {}) {
     this.binary = options.binary ?? "pocketsphinx_continuous";
     this.extraArgs = options.extraArgs ?? [];
     this.timeoutMs = options.timeoutMs;
+    const parallelism = options.parallelism ?? 1;
+    this.parallelism = typeof parallelism === "function" ? parallelism : () => parallelism;
+    this.minChunkSec = options.minChunkSec ?? MIN_PARALLEL_CHUNK_SEC;
+    this.leadInSec = options.leadInSec ?? LEAD_IN_SEC;
   }
 
-  /** US English only (the processor refuses other languages before any work, from `capabilities`). */
+  /**
+   * US English only (the processor refuses other languages before any work, from `capabilities`). With a
+   * parallelism above 1 the audio is cut at silences into that many chunks (at least minChunkSec each), one
+   * recogniser process per chunk, all at once; words come back on the input's timeline, each once.
+   */
   async transcribe(input: TranscribeInput): Promise<Transcript> {
-    const heard: Word[] = [];
-    const progress = monotonicProgress(input.onProgress, input.durationSec);
-    await this.run(input, (line) => {
-      const parsed = parsePocketsphinxLine(line);
-      if (!parsed) return;
-      progress(parsed.end);
-      if (parsed.kind === "word") heard.push({ text: parsed.text, start: parsed.start, end: parsed.end });
-    });
+    if (input.signal.aborted) throw abortReason(input.signal);
+    const parts = this.parallelism();
+    const chunks = parts > 1 && input.durationSec >= 2 * this.minChunkSec ? await this.plan(input, parts) : null;
+    const heard =
+      chunks && chunks.length > 1 ? await this.recogniseChunks(input, chunks) : await this.recogniseWhole(input);
     input.onProgress(1);
+    // After stitching: a pause at a chunk edge is a sentence end like any other.
     const words = guessPunctuation(heard);
     return {
       backend: POCKETSPHINX_BACKEND,
@@ -153,50 +192,140 @@ export class PocketsphinxTranscriber implements Transcriber {
     };
   }
 
-  private run(input: TranscribeInput, onLine: (line: string) => void): Promise<void> {
-    const { signal } = input;
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    const timeoutMs =
-      this.timeoutMs ??
-      scaledTimeout(TIMEOUTS.transcribeLocalFloorMs, TIMEOUTS.transcribeLocalPerMediaSecondMs, input.durationSec);
-    // No `-logfn /dev/null`: errors such as a sample-rate mismatch are only ever written to the log,
-    // and support needs them. The log goes to stderr, of which we keep a short tail.
-    const args = ["-infile", input.wavPath, "-time", "yes", ...this.extraArgs];
-
-    return new Promise<void>((resolve, reject) => {
-      const child = spawn(this.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-      const stderr = new LogTail();
-      let failure: unknown = null;
-      const stop = (reason: unknown) => {
-        failure ??= reason;
-        child.kill("SIGKILL");
-      };
-      const timer = setTimeout(() => stop(this.failed("timeout", { timeoutMs, stderrTail: stderr.text() })), timeoutMs);
-      const onAbort = () => stop(abortReason(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-
-      createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
-        if (failure !== null) return;
-        try {
-          onLine(line);
-        } catch (error) {
-          stop(error);
-        }
-      });
-      child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-      child.on("error", (error: NodeJS.ErrnoException) => {
-        failure ??= this.failed("spawn-error", { errno: error.code, message: error.message });
-      });
-      // 'close' comes after stdout has ended, so every line has been handled by now.
-      child.on("close", (code, killSignal) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        if (failure !== null) reject(failure);
-        else if (code !== 0)
-          reject(this.failed("exit", { exitCode: code, signal: killSignal, stderrTail: stderr.text() }));
-        else resolve();
-      });
+  private async plan(input: TranscribeInput, parts: number): Promise<HeardChunk[]> {
+    // A file we cannot cut (not a 16-bit PCM WAV, or ffmpeg cannot read it) is heard in one pass, and
+    // pocketsphinx reports what is wrong with it: a failed split is never a failed job by itself.
+    const [silences, layout] = await Promise.all([
+      detectSilences(input, POCKETSPHINX_BACKEND).catch((error: unknown) => {
+        if (input.signal.aborted) throw abortReason(input.signal);
+        return error instanceof JobError ? null : Promise.reject(error);
+      }),
+      readWavLayout(input.wavPath).catch(() => null),
+    ]);
+    if (!silences || layout?.bitsPerSample !== 16) return [];
+    const chunks = splitForParallelism(input.durationSec, silences, parts, {
+      sampleRate: layout.sampleRate,
+      totalSamples: layout.totalSamples,
+      minChunkSec: this.minChunkSec,
     });
+    // Each chunk after the first is heard from a pause LEAD_IN_SEC or more before its cut: the recogniser's
+    // running cepstral mean starts from a generic value and needs some seconds of this speaker before it
+    // hears well, and a lead-in that starts in a pause gives it whole utterances, not half a word. Words in
+    // the lead-in belong to the chunk before (stitchChunkWords keeps each word once).
+    return chunks.map((chunk, i) => {
+      const owns = { start: chunk.start, end: chunk.end };
+      if (i === 0 || this.leadInSec <= 0) return { ...chunk, owns };
+      const latest = chunk.start - this.leadInSec;
+      const pause = silences
+        .map((s) => (s.start + s.end) / 2)
+        .filter((middle) => middle <= latest && middle >= latest - 2 * this.leadInSec)
+        .at(-1);
+      const startSample = Math.round(Math.max(0, pause ?? latest) * layout.sampleRate);
+      return { ...chunk, startSample, start: startSample / layout.sampleRate, owns };
+    });
+  }
+
+  private async recogniseWhole(input: TranscribeInput): Promise<Word[]> {
+    const heard: Word[] = [];
+    const progress = monotonicProgress(input.onProgress, input.durationSec);
+    await this.run(input.wavPath, this.limitFor(input.durationSec), input.signal, (parsed) => {
+      progress(parsed.end);
+      if (parsed.kind === "word") heard.push({ text: parsed.text, start: parsed.start, end: parsed.end });
+    });
+    return heard;
+  }
+
+  /**
+   * One process per chunk, all at once. The first failure (or a cancel) kills every other chunk's process,
+   * and nothing returns before all of them have exited: no recogniser outlives its job.
+   */
+  private async recogniseChunks(input: TranscribeInput, chunks: readonly HeardChunk[]): Promise<Word[]> {
+    const layout = await readWavLayout(input.wavPath);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([input.signal, stop.signal]);
+    // Progress is the audio heard so far over all chunks: each chunk's latest time, summed.
+    const heardSec = chunks.map(() => 0);
+    const totalSec = chunks.reduce((sum, c) => sum + (c.end - c.start), 0);
+    const progress = monotonicProgress(input.onProgress, totalSec);
+    const results = await Promise.allSettled(
+      chunks.map(async (chunk, i) => {
+        const file = path.join(input.workDir, `pocketsphinx-chunk-${i}.wav`);
+        const words: Word[] = [];
+        try {
+          await writeWavChunk(input.wavPath, layout, chunk, file);
+          await this.run(file, this.limitFor(chunk.end - chunk.start), signal, (parsed) => {
+            heardSec[i] = Math.max(heardSec[i] ?? 0, parsed.end);
+            progress(heardSec.reduce((a, b) => a + b, 0));
+            if (parsed.kind === "word") words.push({ text: parsed.text, start: parsed.start, end: parsed.end });
+          });
+          return { range: chunk, owns: chunk.owns, words };
+        } catch (error) {
+          stop.abort(error);
+          throw error;
+        } finally {
+          await rm(file, { force: true });
+        }
+      }),
+    );
+    if (input.signal.aborted) throw abortReason(input.signal);
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return stitchChunkWords(results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
+  }
+
+  private limitFor(seconds: number): number {
+    return (
+      this.timeoutMs ??
+      scaledTimeout(TIMEOUTS.transcribeLocalFloorMs, TIMEOUTS.transcribeLocalPerMediaSecondMs, seconds)
+    );
+  }
+
+  /** One recogniser process on the one subprocess runner (timeout, cancel → SIGKILL); stdout read by line. */
+  private async run(
+    wavPath: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+    onParsed: (parsed: PocketsphinxLine) => void,
+  ): Promise<void> {
+    if (signal.aborted) throw abortReason(signal);
+    // No `-logfn /dev/null`: errors such as a sample-rate mismatch are only ever written to the log,
+    // and support needs them. The log goes to stderr, of which we keep the meaningful tail.
+    const args = ["-infile", wavPath, "-time", "yes", ...this.extraArgs];
+    const stderr = new LogTail();
+    const handlerFailed = new AbortController();
+    let handlerError: unknown = null;
+    let partial = "";
+    const handle = (line: string) => {
+      const parsed = parsePocketsphinxLine(line);
+      if (parsed) onParsed(parsed);
+    };
+    try {
+      await runSubprocess(this.binary, args, {
+        timeoutMs,
+        signal: AbortSignal.any([signal, handlerFailed.signal]),
+        keepStdout: false,
+        onStderr: (chunk) => stderr.push(chunk),
+        onStdout: (chunk) => {
+          if (handlerError !== null) return;
+          const lines = (partial + chunk).split(/\r?\n/);
+          partial = lines.pop() ?? "";
+          try {
+            for (const line of lines) handle(line);
+          } catch (error) {
+            handlerError = error;
+            handlerFailed.abort(error);
+          }
+        },
+      });
+      if (partial) handle(partial);
+    } catch (error) {
+      if (signal.aborted) throw abortReason(signal);
+      if (handlerError !== null) throw handlerError;
+      if (!(error instanceof SubprocessError)) throw error;
+      if (error.errno) throw this.failed("spawn-error", { errno: error.errno, message: error.stderrTail });
+      if (error.reason === "timeout") throw this.failed("timeout", { timeoutMs, stderrTail: stderr.text() });
+      throw this.failed("exit", { exitCode: error.exitCode, stderrTail: stderr.text() });
+    }
   }
 
   private failed(reason: string, detail: Record<string, unknown>): JobError {
@@ -230,8 +359,8 @@ class LogTail {
   private partial = "";
   private readonly lines: string[] = [];
 
-  push(chunk: Buffer): void {
-    const parts = (this.partial + chunk.toString("utf8")).split("\n");
+  push(chunk: string): void {
+    const parts = (this.partial + chunk).split("\n");
     this.partial = (parts.pop() ?? "").slice(-1000);
     for (const line of parts) this.keep(line);
   }

@@ -114,8 +114,8 @@ export function findWhisperModel(location: string): string | null {
 
 export interface WhisperOptions {
   model: WhisperModelInfo;
-  /** CPU threads per job (default: all cores). */
-  threads?: number;
+  /** CPU threads per job, or a function asked as each job starts (its share of ASR_PARALLELISM); default: all cores. */
+  threads?: number | (() => number);
   /** Overrides the media-scaled limit from lib/timeouts (tests use a tiny one). */
   timeoutMs?: number;
 }
@@ -137,7 +137,7 @@ export class WhisperTranscriber implements Transcriber {
   /** The shared declaration (lib/asr/capabilities), from the model's own name. */
   readonly capabilities: TranscriberCapabilities;
   private readonly whisper: WhisperCapabilities;
-  private readonly threads: number;
+  private readonly threadsFor: () => number;
   private readonly timeoutMs: number | undefined;
 
   constructor(options: WhisperOptions) {
@@ -149,7 +149,8 @@ export class WhisperTranscriber implements Transcriber {
       openaiKeySet: false,
       whisperModel: options.model.name,
     });
-    this.threads = options.threads ?? availableParallelism();
+    const threads = options.threads ?? availableParallelism();
+    this.threadsFor = typeof threads === "function" ? threads : () => threads;
     this.timeoutMs = options.timeoutMs;
   }
 
@@ -166,7 +167,7 @@ export class WhisperTranscriber implements Transcriber {
       // An English-only model is told so; a multilingual one detects the language unless asked for one.
       language: requested ?? (this.model.multilingual ? "auto" : "en"),
       translate: Boolean(input.translate) && this.whisper.translatesToEnglish,
-      threads: this.threads,
+      threads: this.threadsFor(),
     };
     const result = await this.run(request, input);
     const words = wordsFromTokens(result.segments, input.durationSec);
@@ -245,7 +246,7 @@ export class WhisperTranscriber implements Transcriber {
   }
 
   private detail(extra: ErrorDetail): ErrorDetail {
-    return { backend: WHISPER_BACKEND, model: this.model.name, threads: this.threads, ...extra };
+    return { backend: WHISPER_BACKEND, model: this.model.name, threads: this.threadsFor(), ...extra };
   }
 }
 
