@@ -9,9 +9,16 @@ import { makeKeyframedSpeechVideo, probeDurationSec } from "../../tests/support/
 import { probeStreams, ssim, videoFrames } from "../../tests/support/media-checks";
 import { extractAudio } from "../stages/extract-audio";
 import { type MediaInfo, probeMedia } from "../stages/probe";
-import { renderVideo } from "../stages/render";
+import { joinSegments, renderVideo } from "../stages/render";
 import { planCuts, segmentBounds } from "./plan-segments";
-import { concatSegments, copyAudioTrack, cutVideo, fileDurationSec, keyframeTimes, sliceWav } from "./segment-media";
+import {
+  audioContainerDemuxer,
+  copyAudioTrack,
+  cutVideo,
+  fileDurationSec,
+  keyframeTimes,
+  sliceWav,
+} from "./segment-media";
 
 // The split flow's media path with real ffmpeg: cut at keyframes without re-encoding, burn each segment
 // in at its own place in time, join without re-encoding, put the original sound back. The joined video
@@ -131,10 +138,16 @@ describe("split media", () => {
       signal,
     });
     const joined = path.join(dir, "joined.mp4");
-    await concatSegments({
+    await joinSegments({
       segments: rendered,
-      audio: { file: audio, container, codec: media.audioCodec, language: null },
-      dir: cutDir,
+      audio: {
+        file: audio,
+        demuxer: audioContainerDemuxer(container),
+        track: 0,
+        codec: media.audioCodec,
+        language: null,
+      },
+      list: path.join(cutDir, "segments.txt"),
       output: joined,
       durationSec: media.durationSec,
       signal,

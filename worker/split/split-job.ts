@@ -24,13 +24,14 @@ import { buildJobCaptions, completeJob, handleFailure, thumbnailOf, type WorkerD
 import { chooseAudioTrack } from "../stages/audio-track";
 import { extractAudio } from "../stages/extract-audio";
 import type { MediaInfo } from "../stages/probe";
+import { joinSegments } from "../stages/render";
 import { thumbnailTimeSec } from "../stages/thumbnail";
 import { uploadOutputs } from "../stages/upload-outputs";
 import type { Transcript } from "../transcribe/types";
 import { audioWindow, planCuts, type SegmentBounds, segmentBounds } from "./plan-segments";
 import {
   type AudioContainer,
-  concatSegments,
+  audioContainerDemuxer,
   copyAudioTrack,
   cutVideo,
   fileDurationSec,
@@ -404,19 +405,20 @@ export async function resumeSplitJob(
       await downloadWork(deps.storage, splitWorkKey(jobId, state.run, `rendered-${segment.index}.mp4`), file, signal);
       rendered.push(file);
     }
-    let audio: { file: string; container: AudioContainer; codec: string | null; language: string | null } | null = null;
+    let audio: Parameters<typeof joinSegments>[0]["audio"] = null;
     const track = plan.audioTrack === null ? undefined : plan.media.audioTracks[plan.audioTrack];
     if (track && plan.audioContainer) {
       const file = path.join(workDir, "audio.track");
       await downloadWork(deps.storage, splitWorkKey(jobId, state.run, "audio.track"), file, signal);
-      audio = { file, container: plan.audioContainer, codec: track.codec, language: track.language };
+      const demuxer = audioContainerDemuxer(plan.audioContainer);
+      audio = { file, demuxer, track: 0, codec: track.codec, language: track.language };
     }
     const output = path.join(workDir, "output.mp4");
     const concatStarted = performance.now();
-    await concatSegments({
+    await joinSegments({
       segments: rendered,
       audio,
-      dir: workDir,
+      list: path.join(workDir, "segments.txt"),
       output,
       durationSec: plan.media.durationSec,
       signal,

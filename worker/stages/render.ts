@@ -135,7 +135,7 @@ function x264Options(input: RenderInput): string[] {
 }
 
 /** Audio is copied when MP4 can carry it, else AAC; its language tag kept. */
-function audioOptions(track: RenderInput["media"]["audioTracks"][number] | undefined): string[] {
+function audioOptions(track: { codec: string | null; language: string | null } | undefined): string[] {
   if (!track) return [];
   const copy = MP4_AUDIO_CODECS.has(track.codec ?? "");
   return [
@@ -225,29 +225,60 @@ async function renderBurnInSegments(input: RenderInput, cuts: readonly number[])
     const failed = results.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
 
-    await writeFile(list, slices.map((slice) => `file '${filterPath(path.resolve(slice.file))}'\n`).join(""));
     const track = input.audioTrack === null ? undefined : media.audioTracks[input.audioTrack];
-    const join = ffmpeg()
-      .input(list)
-      .inputOptions(["-hide_banner", "-f", "concat", "-safe", "0"])
-      .input(mediaInputUrl(input.file))
-      .inputOptions(mediaInputOptions(media.demuxer))
-      .outputOptions([
-        ...["-map", "0:v:0", ...(track ? ["-map", `1:a:${track.index}`] : [])],
-        ...["-movflags", "+faststart", "-map_metadata", "1", "-c:v", "copy"],
-        ...audioOptions(track),
-      ])
-      .format("mp4")
-      .output(input.output);
-    await runFfmpeg(join, {
-      stage: "rendering",
-      timeoutMs: renderTimeout(media.durationSec),
-      signal: input.signal,
+    await joinSegments({
+      segments: slices.map((slice) => slice.file),
+      audio: track
+        ? { file: input.file, demuxer: media.demuxer, track: track.index, codec: track.codec, language: track.language }
+        : null,
+      list,
+      output: input.output,
       durationSec: media.durationSec,
-      onProgress: (fraction) => input.report(Math.min(1, 0.95 + 0.05 * fraction)),
-      failureCode: "RENDER_FAILED",
+      signal: input.signal,
+      report: (fraction) => input.report(Math.min(1, 0.95 + 0.05 * fraction)),
     });
   } finally {
     await Promise.all([list, ...slices.map((s) => s.file)].map((file) => rm(file, { force: true })));
   }
+}
+
+/**
+ * Joins rendered video segments (same encoder, same settings) with the concat demuxer and stream copy, and
+ * muxes one audio track back in from a file of its own (copied when MP4 can carry its codec, else AAC), so
+ * no segment seam ever touches the sound. Used by the segmented burn-in above and by split jobs
+ * (worker/split), which join segments rendered on other workers. +faststart: playback starts before the
+ * download ends.
+ */
+export async function joinSegments(input: {
+  segments: readonly string[];
+  /** The audio source, opened by the media-input rules: its pinned demuxer and the track to take. */
+  audio: { file: string; demuxer: string; track: number; codec: string | null; language: string | null } | null;
+  /** Where to write the concat demuxer's list. */
+  list: string;
+  output: string;
+  durationSec: number;
+  signal: AbortSignal;
+  report?: (fraction: number) => void;
+}): Promise<void> {
+  // The concat demuxer's own quoting: our paths come from our temp dirs, so refuse anything unusual.
+  await writeFile(input.list, input.segments.map((file) => `file '${filterPath(path.resolve(file))}'\n`).join(""));
+  const command = ffmpeg()
+    .input(input.list)
+    .inputOptions(["-hide_banner", "-f", "concat", "-safe", "0", "-protocol_whitelist", "file"]);
+  const options = ["-map", "0:v:0", "-c:v", "copy"];
+  if (input.audio) {
+    command.input(mediaInputUrl(input.audio.file)).inputOptions(mediaInputOptions(input.audio.demuxer));
+    options.push("-map", `1:a:${input.audio.track}`, "-map_metadata", "1");
+    options.push(...audioOptions({ codec: input.audio.codec, language: input.audio.language }));
+  }
+  options.push("-movflags", "+faststart");
+  command.outputOptions(options).format("mp4").output(input.output);
+  await runFfmpeg(command, {
+    stage: "rendering",
+    timeoutMs: renderTimeout(input.durationSec),
+    signal: input.signal,
+    durationSec: input.durationSec,
+    onProgress: input.report,
+    failureCode: "RENDER_FAILED",
+  });
 }
