@@ -151,23 +151,26 @@ async function runTracked<T>(
   }
 }
 
+// Whole jobs and split jobs' segments (a segment is a smaller job of the same kind) run with these.
+const jobWorkerOptions = {
+  connection,
+  prefix: env.QUEUE_PREFIX,
+  // Each job runs ffmpeg/ASR in child processes; WORKER_CONCURRENCY of them run at once (default 4).
+  concurrency: env.WORKER_CONCURRENCY,
+  // The lock is renewed every lockDuration/2 by the event loop, which stays free because all heavy
+  // work is in child processes; 60 s rides out a long GC pause or a slow Redis without a false stall.
+  lockDuration: 60_000,
+  // Check for stalled jobs (a worker that died) every 30 s; a job that stalls twice is failed rather
+  // than retried forever (it may be the job killing the worker).
+  stalledInterval: 30_000,
+  maxStalledCount: 2,
+  autorun: false,
+};
+
 const worker = new Worker<CaptionJobPayload>(
   CAPTION_QUEUE,
   (job, token) => runTracked(job.data.jobId, job, token, (signal) => processCaptionJob(deps, job, token, signal)),
-  {
-    connection,
-    prefix: env.QUEUE_PREFIX,
-    // Each job runs ffmpeg/ASR in child processes; WORKER_CONCURRENCY of them run at once (default 4).
-    concurrency: env.WORKER_CONCURRENCY,
-    // The lock is renewed every lockDuration/2 by the event loop, which stays free because all heavy
-    // work is in child processes; 60 s rides out a long GC pause or a slow Redis without a false stall.
-    lockDuration: 60_000,
-    // Check for stalled jobs (a worker that died) every 30 s; a job that stalls twice is failed rather
-    // than retried forever (it may be the job killing the worker).
-    stalledInterval: 30_000,
-    maxStalledCount: 2,
-    autorun: false,
-  },
+  jobWorkerOptions,
 );
 
 // Segments of split jobs (worker/split): every worker process takes them, at the same concurrency and
@@ -178,15 +181,7 @@ const segmentWorker = new Worker<SegmentJobPayload>(
     runTracked(`${job.data.jobId}#${job.data.index}`, job, token, (signal) =>
       processSegmentJob(deps, job, token, signal),
     ),
-  {
-    connection,
-    prefix: env.QUEUE_PREFIX,
-    concurrency: env.WORKER_CONCURRENCY,
-    lockDuration: 60_000,
-    stalledInterval: 30_000,
-    maxStalledCount: 2,
-    autorun: false,
-  },
+  jobWorkerOptions,
 );
 segmentWorker.on("error", (error) => log.error({ err: error }, "segment worker error"));
 
