@@ -24,10 +24,10 @@ function createBoard(queues: readonly BoardQueue[], readOnly: boolean): Express 
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
     queues: queues.map(
-      ({ queue, description, consoleUrlOf }) =>
+      ({ queue, description, consoleUrlOf, readOnly: queueReadOnly }) =>
         new BullMQAdapter(queue, {
-          readOnlyMode: readOnly,
-          allowRetries: !readOnly,
+          readOnlyMode: readOnly || queueReadOnly === true,
+          allowRetries: !readOnly && queueReadOnly !== true,
           description,
           // Bull Board's supported link from a job to elsewhere: shown on the job card (opens a new tab).
           externalJobUrl: consoleUrlOf

@@ -1,6 +1,6 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { captionJobPayload, createCaptionQueue } from "../lib/job-contract";
+import { captionJobPayload, createCaptionQueue, createSegmentQueue, segmentJobPayload } from "../lib/job-contract";
 
 // Every queue the board shows and /metrics reports, in one list: a queue the project adds later goes here.
 
@@ -15,6 +15,8 @@ export interface BoardQueue {
   rowIdOf?: (data: unknown) => string | null;
   /** The console page of the job behind a BullMQ job's data (linked from the board's job view). */
   consoleUrlOf?: (data: unknown) => string | null;
+  /** Shown to everyone without actions: the console acts on the job these jobs belong to. */
+  readOnly?: boolean;
 }
 
 export function createBoardQueues(connection: Redis, prefix: string): BoardQueue[] {
@@ -28,6 +30,19 @@ export function createBoardQueues(connection: Redis, prefix: string): BoardQueue
         const id = captionRowId(data);
         return id ? `/admin/jobs/${id}` : null;
       },
+    },
+    {
+      // The backlog of long videos' segments (worker/split) is real work waiting for workers: ops see it.
+      // Read-only: a segment retried or removed here would go behind its parent's back; cancel and retry
+      // act on the whole job in the console.
+      queue: createSegmentQueue(connection, prefix),
+      description:
+        "Segments of split jobs (long videos on many workers): read-only; retry or cancel the whole job in the console.",
+      consoleUrlOf: (data) => {
+        const id = segmentJobPayload.safeParse(data).data?.jobId;
+        return id ? `/admin/jobs/${id}` : null;
+      },
+      readOnly: true,
     },
   ];
 }

@@ -172,8 +172,11 @@ describe("who may open the board", () => {
       const res = await get(api, member.cookie);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
-      expect(body.queues.map((q) => q.name)).toEqual(["captions"]);
-      expect(body.queues[0]?.readOnlyMode).toBe(member.role === "ops");
+      // Split jobs' segments are shown to ops and admins alike, without actions (the console owns them).
+      expect(body.queues.map((q) => [q.name, q.readOnlyMode])).toEqual([
+        ["captions", member.role === "ops"],
+        ["caption-segments", true],
+      ]);
     }
   });
 
@@ -272,6 +275,43 @@ describe("ops can look but not act", () => {
       expect(await queueSnapshot()).toEqual(before);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe("split jobs' segments on the board", () => {
+  test("even an admin's board only shows them: every queue action on caption-segments is refused (405)", async () => {
+    // Bull Board's own layer, mounted bare (no gate in front): the segment queue is read-only by itself.
+    const queues = createBoardQueues(redis, stack.env.QUEUE_PREFIX ?? "");
+    const segments = queues.find((entry) => entry.queue.name === "caption-segments")?.queue as Queue;
+    const app = express().use(QUEUE_BOARD_PATH, createBoards(queues).admin);
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const bare = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const q = "api/queues/caption-segments";
+      for (const write of [
+        { method: "PUT", path: `${q}/pause` },
+        { method: "PUT", path: `${q}/empty` },
+        { method: "PUT", path: `${q}/clean/waiting` },
+        { method: "PUT", path: `${q}/retry/failed` },
+        { method: "PUT", path: `${q}/obliterate`, body: { force: true } },
+      ]) {
+        const res = await send(board(bare, write.path), write, {});
+        expect(res.status, `${write.method} ${write.path}`).toBe(405);
+      }
+      expect(await segments.isPaused()).toBe(false);
+      // The captions queue stays the admin's to act on.
+      const listed = (await (await fetch(board(bare, "api/queues"))).json()) as {
+        queues: { name: string; readOnlyMode: boolean }[];
+      };
+      expect(listed.queues.map((entry) => [entry.name, entry.readOnlyMode])).toEqual([
+        ["captions", false],
+        ["caption-segments", true],
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await Promise.all(queues.map((entry) => entry.queue.close()));
     }
   });
 });
