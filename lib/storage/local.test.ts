@@ -66,4 +66,26 @@ describe("LocalStorage", () => {
     expect(await storage.head(`${file}/more.mp4`)).toBeNull();
     await expect(storage.getStream(`${file}/more.mp4`)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
+
+  test("aborting an upload while its parts are still arriving succeeds and leaves no staging dir", async () => {
+    // Parts keep creating temp files in the staging dir while the abort empties it: the removal must not
+    // give up with ENOTEMPTY (the upload page's Cancel would answer 500 and the plan would stay open).
+    for (let round = 0; round < 30; round++) {
+      const key = `uploads/abort-${round}/clip.mp4`;
+      const uploadId = await storage.createMultipart(key, { contentType: "video/mp4" });
+      let sending = true;
+      const writers = Array.from({ length: 4 }, async (_, i) => {
+        for (let partNumber = i + 1; sending; partNumber += 4) {
+          await storage.putPart(uploadId, partNumber, Readable.from([randomBytes(64)]), 64).catch(() => {});
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await expect(storage.abortMultipart(key, uploadId)).resolves.toBeUndefined();
+      sending = false;
+      await Promise.all(writers);
+      await expect(storage.listParts(key, uploadId)).rejects.toThrow();
+      expect(readdirSync(path.join(dataDir, "multipart")).filter((name) => name.includes(uploadId))).toEqual([]);
+    }
+  });
 });

@@ -16,6 +16,23 @@ import {
   type UploadTicket,
 } from "./types";
 
+// Parts still arriving (a cancel while 4 are in flight) create temp files in a staging dir: removing it in
+// place races with them (ENOTEMPTY, and the upload page's Cancel answered 500). The dir is first renamed out
+// of reach (one atomic step: a part arriving after it finds no upload, MultipartNotFoundError), then removed.
+const TRASH_PREFIX = ".trash-";
+
+async function removeStagingDir(dir: string): Promise<void> {
+  const trash = path.join(path.dirname(dir), `${TRASH_PREFIX}${path.basename(dir)}-${randomBytes(4).toString("hex")}`);
+  try {
+    await rename(dir, trash);
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+  // A part that opened its temp file just before the rename may still close it: rm retries on ENOTEMPTY.
+  await rm(trash, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+}
+
 /** Raised by putStream when the body is larger than the size that was declared and signed. */
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -286,12 +303,12 @@ export class LocalStorage implements Storage {
       for (const file of files) yield* createReadStream(file);
     }
     await this.putStream(key, Readable.from(concatenated()), { contentType: options.contentType });
-    await rm(dir, { recursive: true, force: true });
+    await removeStagingDir(dir);
   }
 
   async abortMultipart(_key: string, uploadId: string): Promise<void> {
     if (!UPLOAD_ID.test(uploadId)) return;
-    await rm(this.stagingDir(uploadId), { recursive: true, force: true });
+    await removeStagingDir(this.stagingDir(uploadId));
   }
 
   /**
@@ -302,11 +319,13 @@ export class LocalStorage implements Storage {
     const names = await readdir(this.stagingRoot).catch(() => [] as string[]);
     let removed = 0;
     for (const name of names) {
+      // Left behind by a process that died between renaming a staging dir away and removing it.
+      if (name.startsWith(TRASH_PREFIX)) await rm(path.join(this.stagingRoot, name), { recursive: true, force: true });
       if (!UPLOAD_ID.test(name)) continue;
       const dir = path.join(this.stagingRoot, name);
       const newest = await newestMtime(dir);
       if (newest !== null && now - newest > maxAgeMs) {
-        await rm(dir, { recursive: true, force: true });
+        await removeStagingDir(dir);
         removed += 1;
       }
     }
