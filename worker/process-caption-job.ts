@@ -235,6 +235,8 @@ export async function processCaptionJob(
     );
     const output = path.join(dir, "output.mp4");
     const { mode, thumbnail } = await run.stage("rendering", async (report) => {
+      const still: { frame: Awaited<ReturnType<typeof thumbnailOf>> } = { frame: null };
+      const atSec = thumbnailTimeSec(captions.cues, media.durationSec);
       const rendered = await renderVideo({
         file: input,
         media,
@@ -248,14 +250,20 @@ export async function processCaptionJob(
         segments: deps.settings.renderSegments?.() ?? 1,
         signal,
         report,
+        still: {
+          atSec,
+          take: async (file, offsetSec) => {
+            still.frame = await thumbnailOf(run, {
+              file,
+              offsetSec,
+              atSec,
+              output: path.join(dir, "thumbnail.jpg"),
+              signal,
+            });
+          },
+        },
       });
-      const frame = await thumbnailOf(run, {
-        file: output,
-        atSec: thumbnailTimeSec(captions.cues, media.durationSec),
-        output: path.join(dir, "thumbnail.jpg"),
-        signal,
-      });
-      return { mode: rendered, thumbnail: frame };
+      return { mode: rendered, thumbnail: still.frame };
     });
     const keys = await run.stage("uploading", (report) =>
       uploadOutputs(deps.storage, {
@@ -412,11 +420,19 @@ export async function completeJob(
  */
 export async function thumbnailOf(
   run: JobRun,
-  input: { file: string; atSec: number; output: string; signal: AbortSignal },
+  input: {
+    /** The rendered picture: the output, or a slice of it starting `offsetSec` into the output (default 0). */
+    file: string;
+    offsetSec?: number;
+    /** Where in the output the frame is. */
+    atSec: number;
+    output: string;
+    signal: AbortSignal;
+  },
 ): Promise<{ file: string; atSec: number; captureMs: number } | null> {
   const started = performance.now();
   try {
-    await captureThumbnail(input);
+    await captureThumbnail({ ...input, atSec: input.atSec - (input.offsetSec ?? 0) });
     const captureMs = Math.round(performance.now() - started);
     run.log.info({ atSec: input.atSec, captureMs }, "thumbnail captured");
     return { file: input.output, atSec: input.atSec, captureMs };

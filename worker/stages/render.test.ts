@@ -14,7 +14,8 @@ import {
 } from "../../tests/support/make-media";
 import { extractSubtitleCues, frameBand, meanAbsDiff, probeStreams } from "../../tests/support/media-checks";
 import { probeMedia } from "./probe";
-import { renderVideo, segmentCuts } from "./render";
+import { type RenderInput, renderVideo, segmentCuts } from "./render";
+import { captureThumbnail } from "./thumbnail";
 
 // Every render path with real media, including inputs MP4 cannot carry as they are (VP8/Vorbis, MPEG-2,
 // Theora): the output is an MP4 that plays, and the captions are where the user asked for them.
@@ -43,7 +44,7 @@ async function render(
   burnIn: boolean,
   name: string,
   ass = assFile,
-  slices: { segments?: number; minSegmentSec?: number; preset?: string; crf?: number } = {},
+  slices: Partial<Pick<RenderInput, "segments" | "minSegmentSec" | "preset" | "crf" | "still">> = {},
 ) {
   const media = await probeMedia(file, { maxDurationSec: 60, signal });
   const output = path.join(dir, `${name}.mp4`);
@@ -117,7 +118,21 @@ describe("renderVideo, burn-in in segments at once", { timeout: 240_000 }, () =>
     // The worker's own quality settings (FFMPEG_PRESET/FFMPEG_CRF defaults), not the other tests' fast ones.
     const quality = { preset: "veryfast", crf: 23 };
     const whole = await render(clip.path, true, "burn-whole", assFile, quality);
-    const sliced = await render(clip.path, true, "burn-sliced", assFile, { ...quality, segments: 2, minSegmentSec: 1 });
+    // The thumbnail is taken from the slice holding its moment while the join runs.
+    const still = path.join(dir, "still-from-slice.jpg");
+    const taken: { file: string; offsetSec: number }[] = [];
+    const sliced = await render(clip.path, true, "burn-sliced", assFile, {
+      ...quality,
+      segments: 2,
+      minSegmentSec: 1,
+      still: {
+        atSec: 1.7,
+        take: async (file, offsetSec) => {
+          taken.push({ file, offsetSec });
+          await captureThumbnail({ file, atSec: 1.7 - offsetSec, output: still, signal });
+        },
+      },
+    });
     expect(sliced.mode).toBe("burn-in");
     // Cut on a frame boundary, inside the second caption (1.15–1.9 s): libass draws across the seam.
     const cuts = segmentCuts({ media: whole.media, segments: 2, minSegmentSec: 1 });
@@ -161,6 +176,14 @@ describe("renderVideo, burn-in in segments at once", { timeout: 240_000 }, () =>
     expect(meanAbsDiff(await frameBand(clip.path, at, band), await frameBand(sliced.output, at, band))).toBeGreaterThan(
       4,
     );
+    // The still is the very frame the joined output shows at that moment, captions drawn.
+    expect(taken).toHaveLength(1);
+    // 1.7 s falls between frames: the first one after it is the still, here the second slice's first frame.
+    expect(taken[0]?.file).toMatch(/\.part1\.mp4$/);
+    expect(taken[0]?.offsetSec).toBe(cuts?.[1]);
+    const fromOutput = path.join(dir, "still-from-output.jpg");
+    await captureThumbnail({ file: sliced.output, atSec: 1.7, output: fromOutput, signal });
+    expect(await readFile(still)).toEqual(await readFile(fromOutput));
     // The slices and their list are gone.
     expect((await readdir(dir)).filter((f) => f.includes(".part"))).toEqual([]);
   });

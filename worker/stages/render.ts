@@ -39,6 +39,12 @@ export interface RenderInput {
   segments?: number;
   /** Slices shorter than this are not worth an ffmpeg of their own (MIN_SEGMENT_SEC). */
   minSegmentSec?: number;
+  /**
+   * A still of the rendered picture (the thumbnail): `take` gets a file holding the output's picture from
+   * `offsetSec` on, once. After a single pass that is the output itself; after a segmented burn-in it is the
+   * slice holding `atSec`, read while the join runs (the join copies it as it is, frame for frame).
+   */
+  still?: { atSec: number; take: (file: string, offsetSec: number) => Promise<void> };
 }
 
 /** Each slice starts with a keyframe and x264's rate control restarts: keep slices long. */
@@ -108,6 +114,7 @@ export async function renderVideo(input: RenderInput): Promise<RenderMode> {
     onProgress: input.report,
     failureCode: "RENDER_FAILED",
   });
+  await input.still?.take(input.output, 0);
   return mode;
 }
 
@@ -226,17 +233,34 @@ async function renderBurnInSegments(input: RenderInput, cuts: readonly number[])
     if (failed) throw failed.reason;
 
     const track = input.audioTrack === null ? undefined : media.audioTracks[input.audioTrack];
-    await joinSegments({
-      segments: slices.map((slice) => slice.file),
-      audio: track
-        ? { file: input.file, demuxer: media.demuxer, track: track.index, codec: track.codec, language: track.language }
-        : null,
-      list,
-      output: input.output,
-      durationSec: media.durationSec,
-      signal: input.signal,
-      report: (fraction) => input.report(Math.min(1, 0.95 + 0.05 * fraction)),
-    });
+    const { still } = input;
+    // The still is the first frame at or after atSec (captureThumbnail's seek): the slice that holds it.
+    const fps = media.frameRate ?? 0;
+    const stillFrameSec = still && Math.ceil(still.atSec * fps - 1e-6) / fps;
+    const stillSlice = still && slices.findLast((slice) => slice.start <= (stillFrameSec ?? 0) + 1e-6);
+    // The join is one core copying bytes: the still is taken from its slice on the other meanwhile.
+    const [joined, taken] = await Promise.allSettled([
+      joinSegments({
+        segments: slices.map((slice) => slice.file),
+        audio: track
+          ? {
+              file: input.file,
+              demuxer: media.demuxer,
+              track: track.index,
+              codec: track.codec,
+              language: track.language,
+            }
+          : null,
+        list,
+        output: input.output,
+        durationSec: media.durationSec,
+        signal: input.signal,
+        report: (fraction) => input.report(Math.min(1, 0.95 + 0.05 * fraction)),
+      }),
+      still && stillSlice ? still.take(stillSlice.file, stillSlice.start) : undefined,
+    ]);
+    if (joined.status === "rejected") throw joined.reason;
+    if (taken.status === "rejected") throw taken.reason;
   } finally {
     await Promise.all([list, ...slices.map((s) => s.file)].map((file) => rm(file, { force: true })));
   }

@@ -19,8 +19,9 @@ export interface OutputKeys {
 
 /**
  * Uploads the outputs under `rendered/<jobId>-<timestamp>.*` (thumbnail `.jpg` included, when there is
- * one). Subtitles and the thumbnail go first and the video last, so the row is only ever pointed at keys
- * whose uploads all finished.
+ * one), all at once: over a real link each small file costs a round trip or more, which the video's upload
+ * hides. The row is only ever pointed at the keys after every upload has finished; when one fails, the
+ * others are awaited and all of them deleted, so no half-set of outputs is left behind.
  */
 export async function uploadOutputs(
   storage: Storage,
@@ -35,19 +36,24 @@ export async function uploadOutputs(
       : []),
     [keys.video, input.files.video, "video/mp4"],
   ];
-  try {
-    for (const [index, [key, file, contentType]] of steps.entries()) {
-      input.signal.throwIfAborted();
+  input.signal.throwIfAborted();
+  let done = 0;
+  const results = await Promise.allSettled(
+    steps.map(async ([key, file, contentType]) => {
       await storage.uploadFile(key, file, { contentType });
-      input.report((index + 1) / steps.length);
-    }
-  } catch (error) {
-    input.signal.throwIfAborted();
+      done += 1;
+      input.report(done / steps.length);
+    }),
+  );
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed || input.signal.aborted) {
     // Don't leave a half-set of outputs behind: the row never points at them, so they would only cost space.
     await Promise.allSettled(steps.map(([key]) => storage.delete(key)));
+    input.signal.throwIfAborted();
+    const error = (failed as PromiseRejectedResult).reason;
     throw new JobError("STORAGE_ERROR", {
       cause: error,
-      detail: { stage: "uploading", error: String((error as Error).message ?? error) },
+      detail: { stage: "uploading", error: String((error as Error)?.message ?? error) },
     });
   }
   return { video: keys.video, srt: keys.srt, vtt: keys.vtt, thumbnail: input.files.thumbnail ? keys.thumbnail : null };
