@@ -37,3 +37,45 @@ export async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{
     clearInterval(timer);
   }
 }
+
+/**
+ * How many of the machine's cores were busy (not idle or waiting on I/O) while `work` ran, from /proc/stat
+ * sampled every 100 ms: over the whole run, and over any stretch of it (`between`, wall-clock ms), e.g. one
+ * stage of a job. The whole machine's cores: other processes count too (print the load average beside it).
+ */
+export async function coresBusy<T>(
+  work: () => Promise<T>,
+): Promise<{ value: T; cores: number; between: (fromMs: number, toMs: number) => number }> {
+  const { readFile } = await import("node:fs/promises");
+  const { availableParallelism } = await import("node:os");
+  const samples: { at: number; total: number; idle: number }[] = [];
+  const sample = async () => {
+    const line = (await readFile("/proc/stat", "utf8")).split("\n")[0] ?? "";
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    samples.push({
+      at: Date.now(),
+      total: ticks.reduce((a, b) => a + b, 0),
+      idle: (ticks[3] ?? 0) + (ticks[4] ?? 0),
+    });
+  };
+  const busy = (from: { total: number; idle: number }, to: { total: number; idle: number }) => {
+    const total = to.total - from.total;
+    return total > 0 ? ((total - (to.idle - from.idle)) / total) * availableParallelism() : 0;
+  };
+  await sample();
+  const timer = setInterval(() => void sample(), 100);
+  try {
+    const value = await work();
+    await sample();
+    const first = samples[0] as (typeof samples)[number];
+    const last = samples.at(-1) as (typeof samples)[number];
+    const between = (fromMs: number, toMs: number) => {
+      const from = samples.findLast((s) => s.at <= fromMs) ?? first;
+      const to = samples.find((s) => s.at >= toMs) ?? last;
+      return busy(from, to);
+    };
+    return { value, cores: busy(first, last), between };
+  } finally {
+    clearInterval(timer);
+  }
+}
