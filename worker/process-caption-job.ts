@@ -309,7 +309,7 @@ export function buildJobCaptions(input: {
   const style = resolveCaptionStyle(input.options.style);
   const look = { style, frame: { width: input.frame.width ?? 640, height: input.frame.height ?? 360 } };
   const rules = { ...profileRules(input.options.profile ?? DEFAULT_CAPTION_PROFILE), maxLines: style.maxLines };
-  const bounds = { durationSec: input.durationSec, minShownSec: rules.minDurationSec };
+  const bounds = { durationSec: input.durationSec, rules };
   return input.edit
     ? writeCueFiles(input.edit.cues, input.dir, look, bounds)
     : writeCaptions(input.transcript, input.dir, rules, look, input.durationSec);

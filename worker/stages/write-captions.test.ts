@@ -87,7 +87,7 @@ describe("writeCueFiles", () => {
       { start: 0.5, end: 2, lines: ["First."] },
       { start: 4.9, end: 5.6, lines: ["Edited last line."] },
     ];
-    const files = await writeCueFiles(cues, dir, look, { durationSec: 5.137, minShownSec: 5 / 6 });
+    const files = await writeCueFiles(cues, dir, look, { durationSec: 5.137, rules: DEFAULT_CUE_RULES });
     // Its own 0.7 s (shorter than the minimum: a person chose it) kept, ending with the video.
     expect(files.cues).toEqual([cues[0], { start: 4.437, end: 5.137, lines: ["Edited last line."] }]);
     expect(parseSrt(await readFile(files.srt, "utf8"))).toEqual(files.cues);

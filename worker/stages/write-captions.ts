@@ -16,11 +16,11 @@ export interface CaptionFiles {
   ass: string;
 }
 
-/** Where the captions must end: the media's duration, and how long a cue pulled back before it stays up. */
+/** Where the captions must end: the media's duration, and the rules a cue fitted before it keeps. */
 export interface CaptionBounds {
   /** The whole video's duration (the output's); null when unknown: cues are then written as they are. */
   durationSec: number | null;
-  minShownSec: number;
+  rules: Pick<CueRules, "minDurationSec" | "maxCharsPerSecond">;
 }
 
 /** Builds readable cues from the transcript and writes the SRT, WebVTT and ASS files. */
@@ -37,7 +37,7 @@ export async function writeCaptions(
   const cues = buildCues(input, rules);
   const timed = transcript.words.length > 0 || transcript.segments.some((s) => (s.words?.length ?? 0) > 0);
   const wordTimes = look.style.highlightWords && timed ? wordStartsPerCue(cues, collectWords(input)) : undefined;
-  return writeCueFiles(cues, workDir, { ...look, wordTimes }, { durationSec, minShownSec: rules.minDurationSec });
+  return writeCueFiles(cues, workDir, { ...look, wordTimes }, { durationSec, rules });
 }
 
 /**
@@ -69,7 +69,7 @@ function fitToMedia(
   bounds: CaptionBounds,
 ): { cues: Cue[]; wordTimes: CueWordTimes | undefined } {
   if (bounds.durationSec === null) return { cues, wordTimes };
-  const fitted = fitCuesToDuration(cues, bounds.durationSec, bounds.minShownSec);
+  const fitted = fitCuesToDuration(cues, bounds.durationSec, bounds.rules);
   return { cues: fitted.cues, wordTimes: wordTimes && fitted.kept.map((index) => wordTimes[index] ?? null) };
 }
 
