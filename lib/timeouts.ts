@@ -3,7 +3,7 @@
 // duration on top of a floor: a 2 h film must not time out where a 10 s clip would.
 
 export const TIMEOUTS = {
-  /** ffprobe on a local file: reads headers only. */
+  /** ffprobe on a local file (headers only), and the decode of its first video frame (~0.1 s at 720p). */
   probeMs: 30_000,
   /** Storage calls that move no file body (head, delete, presign). */
   storageRequestMs: 15_000,

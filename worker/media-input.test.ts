@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobError } from "../lib/error-codes";
-import { makeContainerVideo } from "../tests/support/make-media";
+import { makeContainerVideo, makeUndecodableVideo } from "../tests/support/make-media";
 import { checkContainer, mediaInputArgs, refusedDemuxer } from "./media-input";
 import { probeMedia } from "./stages/probe";
 
@@ -60,6 +60,27 @@ describe("probeMedia with real ffprobe", () => {
     const info = await probeMedia(clip.path, { maxDurationSec: 60, signal });
     expect(info.demuxer).toBe("mov");
     expect(info.hasVideo).toBe(true);
+  });
+
+  it("refuses a video stream that ffprobe describes but no frame of which decodes", async () => {
+    const clip = await makeUndecodableVideo({ width: 160, height: 120, fps: 10, durationSec: 2 });
+    const error = await probeMedia(clip.path, { maxDurationSec: 60, signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobError);
+    expect((error as JobError).code).toBe("INVALID_MEDIA");
+    expect((error as JobError).retryable).toBe(false);
+    expect((error as JobError).publicMessage).toBe(
+      "The video stream (h264) cannot be decoded: the file may be damaged, or its video format is not supported.",
+    );
+    expect((error as JobError).detail).toMatchObject({ stage: "probing", check: "decode", videoCodec: "h264" });
+    expect(String((error as JobError).detail.stderrTail)).toMatch(/h264/);
+  });
+
+  it("decodes a frame of every accepted container's usual codecs", async () => {
+    for (const container of ["mkv", "webm", "avi", "ts", "flv", "ogv"] as const) {
+      const clip = await makeContainerVideo(container, { width: 160, height: 120, fps: 10, durationSec: 1 });
+      const info = await probeMedia(clip.path, { maxDurationSec: 60, signal });
+      expect(info.hasVideo, container).toBe(true);
+    }
   });
 
   it("refuses an HLS playlist named .mp4 without reading its segment", async () => {

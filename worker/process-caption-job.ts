@@ -231,7 +231,7 @@ export async function processCaptionJob(
     }
 
     const captions = await run.stage("building_captions", () =>
-      buildJobCaptions({ transcript, edit, options, frame: media, dir }),
+      buildJobCaptions({ transcript, edit, options, frame: media, durationSec: media.durationSec, dir }),
     );
     const output = path.join(dir, "output.mp4");
     const { mode, thumbnail } = await run.stage("rendering", async (report) => {
@@ -310,14 +310,17 @@ export function buildJobCaptions(input: {
   edit: { cues: Cue[] } | null;
   options: CaptionJobOptions;
   frame: { width: number | null; height: number | null };
+  /** The whole video's duration: no cue runs past it (null: unknown). */
+  durationSec: number | null;
   dir: string;
 }): Promise<CaptionFiles> {
   const style = resolveCaptionStyle(input.options.style);
   const look = { style, frame: { width: input.frame.width ?? 640, height: input.frame.height ?? 360 } };
   const rules = { ...profileRules(input.options.profile ?? DEFAULT_CAPTION_PROFILE), maxLines: style.maxLines };
+  const bounds = { durationSec: input.durationSec, rules };
   return input.edit
-    ? writeCueFiles(input.edit.cues, input.dir, look)
-    : writeCaptions(input.transcript, input.dir, rules, look);
+    ? writeCueFiles(input.edit.cues, input.dir, look, bounds)
+    : writeCaptions(input.transcript, input.dir, rules, look, input.durationSec);
 }
 
 /**

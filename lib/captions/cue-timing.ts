@@ -2,7 +2,8 @@
 // until its last word ends; it may linger into the following silence to reach the minimum duration and
 // the reading speed, but never into the next cue. All values are whole milliseconds.
 
-import type { CueRules } from "./types";
+import { cueCharCount } from "./check-cues";
+import { type Cue, type CueRules, DEFAULT_CUE_RULES } from "./types";
 
 /** Two frames at 25 fps: a blank this long lets the eye notice that one cue replaced another. */
 export const PREFERRED_CUE_GAP_SEC = 0.08;
@@ -79,4 +80,41 @@ function displayEnd(span: SpokenSpan, start: number, nextStart: number, limits: 
   // Keep the gap even if that hides the last few ms of the last word (its end time is a guess anyway),
   // but never cut into the time the text needs: then the next cue starts later.
   return Math.max(needed, Math.min(end, gapEnd), start + 1);
+}
+
+/**
+ * Cues fitted inside media that lasts `durationSec`: nothing is on screen after its end. A cue that runs
+ * past the end (the minimum duration or the reading time carried the last one on after its last word) ends
+ * with the media, and keeps the time its text needs — the minimum duration and its characters at the
+ * reading speed, never more than it had — by starting earlier. So does a cue pushed to or past the end
+ * behind a burst of fast speech, or timed past it by the recogniser: its words were said, so they are
+ * shown, not dropped. The cues before it end earlier only as far as that takes (keeping the preferred gap),
+ * and keep their own needed time the same way. A cue that cannot fit at all (media shorter than its
+ * captions' minimum times) is dropped. `kept[i]` is the index in `cues` of the i-th cue returned.
+ */
+export function fitCuesToDuration(
+  cues: readonly Cue[],
+  durationSec: number,
+  rules: Pick<CueRules, "minDurationSec" | "maxCharsPerSecond">,
+): { cues: Cue[]; kept: number[] } {
+  const mediaEnd = Math.floor(durationSec * 1000 + 1e-6);
+  const limits = timingLimits({ ...DEFAULT_CUE_RULES, ...rules });
+  const gapMs = Math.round(PREFERRED_CUE_GAP_SEC * 1000);
+  const fitted: { cue: Cue; index: number }[] = [];
+  let limit = mediaEnd;
+  for (let index = cues.length - 1; index >= 0; index--) {
+    const cue = cues[index];
+    if (!cue) continue;
+    const start = Math.round(cue.start * 1000);
+    const end = Math.min(Math.round(cue.end * 1000), limit);
+    if (end <= 0) continue;
+    const needed = Math.min(readingTimeMs(cueCharCount(cue), limits), Math.round(cue.end * 1000) - start);
+    const fittedStart = Math.max(0, Math.min(start, end - needed));
+    if (fittedStart >= end) continue;
+    fitted.push({ cue: { ...cue, start: fittedStart / 1000, end: end / 1000 }, index });
+    // Only a cue moved earlier takes time from the one before it; otherwise that one keeps its own end.
+    limit = fittedStart < start ? fittedStart - gapMs : mediaEnd;
+  }
+  fitted.reverse();
+  return { cues: fitted.map((f) => f.cue), kept: fitted.map((f) => f.index) };
 }

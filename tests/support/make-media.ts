@@ -354,6 +354,27 @@ export async function makeTruncatedMp4(
   return { path: (await deliver(file, options.out, 0)).path, bytes, sourceBytes: whole.length };
 }
 
+/**
+ * makeSpeechVideo (or a silent clip without a script) whose video packets are overwritten with noise: the
+ * container, the stream's headers (codec, size) and the audio are intact, so ffprobe describes it as a
+ * normal H.264 + AAC MP4, but no video frame can be decoded (ffmpeg's `noise` bitstream filter rewrites
+ * every byte of every video packet, deterministically). What a damaged camera file or a botched edit gives.
+ */
+export async function makeUndecodableVideo(
+  options: VideoShape & { script?: string; durationSec?: number } = {},
+): Promise<MediaFile> {
+  const source = options.script
+    ? await makeSpeechVideo({ ...options, out: undefined, script: options.script })
+    : await makeSilentVideo({ ...options, out: undefined });
+  const file = await cached("undecodable-video", { source: path.basename(source.path) }, "mp4", (target) =>
+    runFfmpeg([
+      ...["-i", source.path, "-map", "0", "-c", "copy", "-bsf:v", "noise=amount=1"],
+      ...["-movflags", "+faststart", target],
+    ]),
+  );
+  return deliver(file, options.out);
+}
+
 /** Plain text with an .mp4 name: what a confused or malicious client uploads. */
 export async function makeTextFileAsMp4(options: { out?: string } = {}): Promise<{ path: string }> {
   const file = await cached("text-as-mp4", {}, "mp4", (target) =>

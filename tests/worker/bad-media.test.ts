@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -14,6 +15,7 @@ import {
   makeSpeechVideo,
   makeTextFileAsMp4,
   makeTruncatedMp4,
+  makeUndecodableVideo,
   makeVideoWithoutAudio,
 } from "../support/make-media";
 import { probeStreams } from "../support/media-checks";
@@ -61,6 +63,34 @@ describe("bad inputs fail at once with a clear code", () => {
     expect(row.attempts).toBe(1);
     expect(row.outputVideoKey).toBeNull();
     expect((row.errorDetail as { stage?: string }).stage).toMatch(/probing|extracting_audio|rendering/);
+  });
+});
+
+describe("a video stream that cannot be decoded", () => {
+  // ffprobe reads the container and the stream's headers fine (H.264, 320x240, a decodable AAC track), but
+  // every video packet is noise. Copying the picture (soft subtitles, or no captions) used to "complete" with
+  // an MP4 no player can show; it must fail at probing, whatever the render mode, and store nothing.
+  const script = "The picture of this clip is broken, but you can still hear every word of it.";
+  it.each([
+    { name: "soft subtitles (picture copied)", make: () => makeUndecodableVideo({ script }), burnIn: false },
+    { name: "no speech, no burn-in (picture copied)", make: () => makeUndecodableVideo(), burnIn: false },
+    { name: "burned-in captions", make: () => makeUndecodableVideo({ script }), burnIn: true },
+  ])("$name → failed with INVALID_MEDIA at probing, after one attempt, nothing stored", async ({ make, burnIn }) => {
+    const file = await make();
+    const started = Date.now();
+    const job = await captionFile(stack.baseUrl, file.path, { burnIn, timeoutMs: 60_000 });
+    expect(job.status, JSON.stringify(job.result)).toBe("failed");
+    expect(job.error?.code).toBe("INVALID_MEDIA");
+    expect(job.error?.message).toMatch(/video stream \(h264\) cannot be decoded/);
+    expect(job.result).toBeNull();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.attempts).toBe(1);
+    expect(row.outputVideoKey).toBeNull();
+    expect(row.errorDetail).toMatchObject({ stage: "probing", videoCodec: "h264" });
+    const stages = await stack.db.jobEvent.findMany({ where: { jobId: job.id, type: "stage_completed" } });
+    expect(stages.map((event) => event.stage)).toEqual(["downloading"]);
+    expect(await storedOutputsOf(job.id)).toEqual([]);
   });
 });
 
@@ -117,3 +147,9 @@ describe("cleanup", () => {
     expect(await leftoverTempDirs(stack.env.WORKER_TMP_DIR ?? "")).toEqual([]);
   });
 });
+
+/** The job's objects under rendered/ in the stack's local storage (other tests' outputs sit beside them). */
+async function storedOutputsOf(jobId: string): Promise<string[]> {
+  const rendered = path.join(stack.dataDir, "objects", "rendered");
+  return existsSync(rendered) ? (await readdir(rendered)).filter((name) => name.startsWith(jobId)) : [];
+}

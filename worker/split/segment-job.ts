@@ -92,7 +92,15 @@ export async function processSegmentJob(
       const edit = await pendingCaptionEdit(deps.db, jobId, row.captionVersion);
       // The whole video's captions, built exactly as the parent builds its SRT/VTT; drawn at this
       // segment's own time, so a cue across the seam is split pixel-exactly between two segments.
-      const captions = await buildJobCaptions({ transcript: checkpoint.transcript, edit, options, frame: media, dir });
+      const captions = await buildJobCaptions({
+        transcript: checkpoint.transcript,
+        edit,
+        options,
+        frame: media,
+        // The whole video's end (the parent probed it), not this segment's: every segment fits the same cues.
+        durationSec: row.durationSec,
+        dir,
+      });
       const output = path.join(dir, "rendered.mp4");
       await renderVideo({
         file,

@@ -238,7 +238,14 @@ export async function startSplitJob(deps: WorkerDeps, ctx: StartContext): Promis
   if (checkpoint) {
     const edit = await pendingCaptionEdit(deps.db, jobId, row.captionVersion);
     await run.stage("building_captions", () =>
-      buildJobCaptions({ transcript: checkpoint.transcript, edit, options, frame: media, dir }),
+      buildJobCaptions({
+        transcript: checkpoint.transcript,
+        edit,
+        options,
+        frame: media,
+        durationSec: media.durationSec,
+        dir,
+      }),
     );
   }
   await queueStep(
@@ -373,7 +380,14 @@ export async function resumeSplitJob(
       const stitched = transcript;
       const workDir = dir;
       await run.stage("building_captions", () =>
-        buildJobCaptions({ transcript: stitched, edit: null, options, frame: plan.media, dir: workDir }),
+        buildJobCaptions({
+          transcript: stitched,
+          edit: null,
+          options,
+          frame: plan.media,
+          durationSec: plan.media.durationSec,
+          dir: workDir,
+        }),
       );
       await queueStep(
         deps,
@@ -397,6 +411,7 @@ export async function resumeSplitJob(
       edit,
       options,
       frame: plan.media,
+      durationSec: plan.media.durationSec,
       dir: workDir,
     });
     const rendered: string[] = [];

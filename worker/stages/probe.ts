@@ -96,9 +96,9 @@ function constantFrameRate(nominal: string | undefined, average: string | undefi
 }
 
 /**
- * Reads the input's streams and duration. Unreadable, not a video container we accept (playlists and
- * other files that point elsewhere), no video, or over the duration limit are permanent failures:
- * retrying the same file cannot help.
+ * Reads the input's streams and duration, and decodes its first video frame. Unreadable, not a video
+ * container we accept (playlists and other files that point elsewhere), no video, over the duration limit,
+ * or a video stream that cannot be decoded are permanent failures: retrying the same file cannot help.
  */
 export async function probeMedia(
   file: string,
@@ -151,7 +151,53 @@ export async function probeMedia(
       detail: { stage: "probing", durationSec: info.durationSec, maxDurationSec: options.maxDurationSec },
     });
   }
+  await checkVideoDecodes(file, info, options.signal);
   return info;
+}
+
+/**
+ * How much of the video stream the decode check may read before it gives up finding a frame (s of media):
+ * a stream cut mid-GOP shows nothing until its first keyframe, and GOPs of real files stay well under this.
+ */
+export const DECODE_CHECK_WINDOW_SEC = 60;
+
+/**
+ * Decodes the first frame of the video stream the output takes (`0:v:0`). ffprobe describes a stream from
+ * its headers alone, so a file whose picture is damaged or in a variant no decoder here reads passes it;
+ * copying that picture (soft subtitles, no captions) would then "complete" with a video nobody can play.
+ * One frame costs ~0.1 s on a 720p clip (docs/job-lifecycle.md); a broken stream is read for at most
+ * DECODE_CHECK_WINDOW_SEC of media.
+ */
+async function checkVideoDecodes(file: string, media: MediaInfo, signal: AbortSignal): Promise<void> {
+  let stdout = "";
+  let stderrTail = "";
+  try {
+    ({ stdout, stderrTail } = await runSubprocess(
+      "ffmpeg",
+      [
+        ...["-nostdin", "-hide_banner", "-v", "error"],
+        // One decoder thread: a frame-threaded decoder holds a frame per thread before it shows the first.
+        ...["-threads", "1", "-t", String(DECODE_CHECK_WINDOW_SEC)],
+        ...mediaInputArgs(file, media.demuxer),
+        // framecrc: one line per decoded frame (a checksum, not the pixels), after `#` header lines.
+        ...["-map", "0:v:0", "-frames:v", "1", "-f", "framecrc", "pipe:1"],
+      ],
+      { timeoutMs: TIMEOUTS.probeMs, signal },
+    ));
+  } catch (error) {
+    signal.throwIfAborted();
+    if (error instanceof SubprocessError && error.reason === "timeout") {
+      throw new JobError("TIMEOUT", { detail: { stage: "probing", check: "decode", timeoutMs: TIMEOUTS.probeMs } });
+    }
+    // ffmpeg exits 1 when no frame ever reached its output ("Cannot determine format of input stream").
+    stderrTail = error instanceof SubprocessError ? error.stderrTail : String(error);
+  }
+  const frames = stdout.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#")).length;
+  if (frames > 0) return;
+  throw new JobError("INVALID_MEDIA", {
+    message: `The video stream (${media.videoCodec ?? "unknown codec"}) cannot be decoded: the file may be damaged, or its video format is not supported.`,
+    detail: { stage: "probing", check: "decode", videoCodec: media.videoCodec, stderrTail },
+  });
 }
 
 /** "4 hours", "90 minutes", "45 seconds": the limit as a person would say it. */
