@@ -1,15 +1,19 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createMaintenanceQueue,
   DAY_MS,
+  deleteJobInput,
+  expireJob,
   RETENTION_SCHEDULER_ID,
   type RetentionDeps,
   sweepRetention,
 } from "../../lib/jobs/retention";
 import { createLogger } from "../../lib/logger";
 import { countJobOutcomes } from "../../lib/metrics/job-outcomes";
-import { LocalStorage, S3Storage } from "../../lib/storage";
+import { LocalStorage, S3Storage, splitWorkKey } from "../../lib/storage";
 import type { PublicJob } from "../../lib/video/job-status";
 import { expectApiError, showServerLogOnFailure } from "../api/api-http";
 import { freePort, type Stack, startStack, waitFor } from "../support/stack";
@@ -160,6 +164,39 @@ describe("retention sweep with a clock you can move", () => {
     // RETENTION_DAYS_OUTPUT=0 keeps the outputs forever, however late the sweep.
     await sweepRetention(deps, { inputDays: 7, outputDays: 0 }, days(t0, 3650));
     expect(await existing(storage, job.outputKeys)).toHaveLength(3);
+  });
+
+  test("a split job's leftover work files (no row names them) go with its input, and at expiry", async () => {
+    // Left under work/<jobId>/<run>/ by a split run no worker finished (killed, or removed from Redis):
+    // the run id is in no column, so retention must find them by listing the job's prefix.
+    const t0 = new Date(Date.now() - 60_000);
+    const withInput = await storedJob(stack.db, storage, { status: "canceled", finishedAt: t0 });
+    const expiring = await storedJob(stack.db, storage, { status: "completed", finishedAt: t0 });
+    const work = async (jobId: string) => {
+      const keys = ["seg-0.mp4", "audio-0.wav", "plan.json"].map((name) => splitWorkKey(jobId, "r1Xy", name));
+      keys.push(splitWorkKey(jobId, "older", "rendered-1.mp4"));
+      for (const key of keys) await storage.putStream(key, Readable.from([randomBytes(512)]), { contentType: "x/y" });
+      return keys;
+    };
+    const inputWork = await work(withInput.id);
+    const expiryWork = await work(expiring.id);
+    // A neighbour whose id merely starts with the job's keeps its files.
+    const neighbour = splitWorkKey(`${withInput.id}0`, "r1Xy", "seg-0.mp4");
+    await storage.putStream(neighbour, Readable.from([randomBytes(64)]), { contentType: "x/y" });
+
+    // RETENTION_DAYS_INPUT: the work files are pieces of the input, they go with it.
+    const cutoff = days(t0, 1);
+    const due = await stack.db.job.findUniqueOrThrow({ where: { id: withInput.id } });
+    expect(await deleteJobInput(deps, due, { now: days(t0, 8), cutoff })).toBe("deleted");
+    expect(await existing(storage, [withInput.inputKey, ...inputWork])).toEqual([]);
+    expect(await existing(storage, [neighbour])).toEqual([neighbour]);
+
+    // Expiry: input, outputs and work files, all counted.
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: expiring.id } });
+    const expired = await expireJob(deps, row, { now: days(t0, 31), reason: "retention", cutoff });
+    expect(expired).toEqual({ outcome: "deleted", objects: 1 + 3 + expiryWork.length });
+    expect(await existing(storage, [expiring.inputKey, ...expiring.outputKeys, ...expiryWork])).toEqual([]);
+    await storage.delete(neighbour);
   });
 
   test("storage unreachable: the row stays as it was and the next sweep deletes the files", async () => {
