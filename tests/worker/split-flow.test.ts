@@ -3,9 +3,11 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertUser } from "../../lib/auth/users";
 import { parseSrt } from "../../lib/captions";
+import { createCaptionQueue, createSegmentQueue } from "../../lib/job-contract";
 import { adminPost, signIn } from "../admin/staff-sessions";
 import {
   type captionFile as CaptionFile,
@@ -77,9 +79,9 @@ async function killRecognisers(): Promise<number> {
   return pids.length;
 }
 
-/** Object keys under the storage's work/ prefix (a split run's intermediate files). */
-async function workObjects(): Promise<string[]> {
-  const root = path.join(stack.dataDir, "objects", "work");
+/** Object keys under the storage's work/ prefix (a split run's intermediate files), or one job's. */
+async function workObjects(jobId?: string): Promise<string[]> {
+  const root = path.join(stack.dataDir, "objects", "work", ...(jobId ? [jobId] : []));
   return readdir(root, { recursive: true }).then(
     (entries) => entries.map(String).filter((e) => /\.(mp4|wav|json|track)$/.test(e)),
     () => [],
@@ -252,6 +254,52 @@ describe("a long video split across workers (BullMQ flow)", () => {
       timeoutMs: 15_000,
       what: "the workers' temp dirs to go",
     });
+  });
+
+  it("cancels a split job while every segment still waits: the flow leaves Redis, no work file is left", async () => {
+    // No worker free for a segment (here: the segment queue paused, as with every worker busy elsewhere):
+    // the console's cancel removes the parent with its waiting children from Redis, so no worker ever sees
+    // this run again, and the run's id is in no column. The cancel itself must delete the files.
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    const segmentQueue = createSegmentQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    const captionQueue = createCaptionQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    await segmentQueue.pause();
+    try {
+      const key = await uploadFile(stack.baseUrl, clip.path);
+      const id = await submitJob(stack.baseUrl, { key });
+      const segmentsOf = async () =>
+        (await segmentQueue.getJobs(["waiting", "active", "delayed", "prioritized"])).filter(
+          (j) => j.data.jobId === id,
+        );
+      await waitFor(async () => (await segmentsOf()).length === 3, {
+        timeoutMs: 60_000,
+        what: "the parent to queue its 3 segments",
+      });
+      await waitFor(async () => (await (await captionQueue.getJob(id))?.getState()) === "waiting-children", {
+        what: "the parent to wait for its children",
+      });
+      // The run's files are in storage: 3 segments, their 3 audio windows, the audio track and the plan.
+      expect(await workObjects(id)).toHaveLength(8);
+
+      const res = await adminPost(stack, `/api/admin/jobs/${id}/cancel`, await adminCookie());
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(await res.json()).toMatchObject({ id, status: "canceled", workerNotified: true });
+      // Done by the time the console answers: nothing under work/<jobId>/, nothing left in either queue.
+      expect(await workObjects(id)).toEqual([]);
+      expect(await segmentsOf()).toEqual([]);
+      expect(await captionQueue.getJob(id)).toBeUndefined();
+      const row = await stack.db.job.findUniqueOrThrow({
+        where: { id },
+        include: { events: true, segments: true },
+      });
+      expect(row.status).toBe("canceled");
+      expect(row.segments.map((s) => s.status)).toEqual(["canceled", "canceled", "canceled"]);
+      expect(row.events.filter((e) => e.type === "completed" || e.type === "failed")).toEqual([]);
+    } finally {
+      await segmentQueue.resume();
+      await Promise.all([segmentQueue.close(), captionQueue.close()]);
+      redis.disconnect();
+    }
   });
 
   it("fails the job with the code of a segment that failed for good, cleans up, and an admin retry re-runs the whole", async () => {
