@@ -363,6 +363,56 @@ describe("the worker's job scheduler", () => {
     }
   });
 
+  test("a worker started with other retention settings than the schedule's warns once, naming both", async () => {
+    const agreed = { RETENTION_SWEEP_EVERY_MIN: "5", RETENTION_DAYS_INPUT: "7", RETENTION_DAYS_OUTPUT: "30" };
+    const first = await stack.startWorker(agreed);
+    await waitFor(async () => first.output().includes("retention sweep scheduled"), { what: "the first schedule" });
+    // The same settings again: nothing to say.
+    const same = await stack.startWorker(agreed);
+    await waitFor(async () => same.output().includes("retention sweep scheduled"), { what: "the same schedule" });
+    const odd = await stack.startWorker({ ...agreed, RETENTION_DAYS_INPUT: "3", RETENTION_SWEEP_EVERY_MIN: "10" });
+    await waitFor(async () => odd.output().includes("retention sweep scheduled"), {
+      what: "the odd worker's schedule",
+    });
+
+    const warnings = (output: string) =>
+      output.split("\n").filter((line) => line.includes("retention settings differ"));
+    expect(warnings(first.output())).toEqual([]);
+    expect(warnings(same.output())).toEqual([]);
+    const [warning, ...more] = warnings(odd.output());
+    expect(more).toEqual([]);
+    const logged = JSON.parse(warning ?? "{}") as {
+      level: number;
+      msg: string;
+      registered: unknown;
+      thisWorker: unknown;
+    };
+    expect(logged.level).toBe(40); // pino's warn
+    expect(logged.msg).toContain(
+      "the schedule in Redis has RETENTION_DAYS_INPUT=7, RETENTION_DAYS_OUTPUT=30, RETENTION_SWEEP_EVERY_MIN=5",
+    );
+    expect(logged.msg).toContain(
+      "this worker has RETENTION_DAYS_INPUT=3, RETENTION_DAYS_OUTPUT=30, RETENTION_SWEEP_EVERY_MIN=10",
+    );
+    expect(logged.registered).toEqual({ inputDays: 7, outputDays: 30, everyMin: 5 });
+    expect(logged.thisWorker).toEqual({ inputDays: 3, outputDays: 30, everyMin: 10 });
+    // Settings only: no connection string or secret of the worker's env.
+    for (const secret of [stack.env.DATABASE_URL, stack.env.REDIS_URL, stack.env.STORAGE_SIGNING_SECRET]) {
+      if (secret) expect(warning).not.toContain(secret);
+    }
+    // The last worker started still wins (the warning says so): the schedule is the odd worker's.
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    const queue = createMaintenanceQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    try {
+      const scheduler = await queue.getJobScheduler(RETENTION_SCHEDULER_ID);
+      expect(scheduler).toMatchObject({ every: 10 * 60_000, template: { data: { inputDays: 3, outputDays: 30 } } });
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    await Promise.all([first.stop(), same.stop(), odd.stop()]);
+  });
+
   test("RETENTION_SWEEP_EVERY_MIN=0 removes the schedule", async () => {
     const worker = await stack.startWorker({ RETENTION_SWEEP_EVERY_MIN: "0" });
     await waitFor(async () => worker.output().includes("retention sweep off"), { what: "the schedule's removal" });
