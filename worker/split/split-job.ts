@@ -135,11 +135,15 @@ export async function startSplitJob(deps: WorkerDeps, ctx: StartContext): Promis
 
   async function startRun(): Promise<void> {
     const checkpoint = await loadTranscriptCheckpoint(deps.db, jobId);
+    const edit = checkpoint ? await pendingCaptionEdit(deps.db, jobId, row.captionVersion) : null;
     let audioTrack: number | null;
     let wav: string | null = null;
     if (checkpoint) {
       audioTrack = checkpoint.audioTrack;
-      const message = `Reusing the transcript of attempt ${checkpoint.attempt} (${checkpoint.transcript.backend}).`;
+      // The same words as the single path's (process-caption-job.ts): the timeline reads alike either way.
+      const message = edit
+        ? `Rendering edited captions (version ${edit.version}): no recognition.`
+        : `Reusing the transcript of attempt ${checkpoint.attempt} (${checkpoint.transcript.backend}).`;
       await run.skip("extracting_audio", message, { fromAttempt: checkpoint.attempt });
       await run.skip("transcribing", message, {
         fromAttempt: checkpoint.attempt,
@@ -246,7 +250,6 @@ export async function startSplitJob(deps: WorkerDeps, ctx: StartContext): Promis
     });
     const began = Date.now() - Math.round(run.timings.reduce((n, t) => n + t.durationMs, 0));
     if (checkpoint) {
-      const edit = await pendingCaptionEdit(deps.db, jobId, row.captionVersion);
       await run.stage("building_captions", () =>
         buildJobCaptions({ transcript: checkpoint.transcript, edit, options, frame: media, dir }),
       );
