@@ -60,9 +60,17 @@ export async function loadJobObjectKeys(db: PrismaClient, id: string): Promise<J
  * Deletes every object under the job's work prefixes (every split run it ever had); returns how many.
  * Throws when storage does (the caller decides whether that is worth a retry or a log line).
  */
-export async function deleteJobWork(storage: Pick<Storage, "listKeys" | "delete">, jobId: string): Promise<number> {
+export function deleteJobWork(storage: Pick<Storage, "listKeys" | "delete">, jobId: string): Promise<number> {
+  return deleteUnderPrefixes(storage, jobWorkPrefixes(jobId));
+}
+
+/** Deletes every object under `prefixes` (a JobObjectKeys' workPrefixes); returns how many. */
+export async function deleteUnderPrefixes(
+  storage: Pick<Storage, "listKeys" | "delete">,
+  prefixes: readonly string[],
+): Promise<number> {
   let deleted = 0;
-  for (const prefix of jobWorkPrefixes(jobId)) {
+  for (const prefix of prefixes) {
     // Listed whole, then deleted a batch at a time: a run has 3 objects per segment (a few hundred at most).
     const keys: string[] = [];
     for await (const key of storage.listKeys(prefix)) keys.push(key);

@@ -5,7 +5,7 @@ import type { PrismaClient } from "../db";
 import type { Job } from "../generated/prisma/client";
 import type { Storage } from "../storage";
 import { TIMEOUTS, withTimeout } from "../timeouts";
-import { deleteJobWork, jobObjectKeys } from "./job-objects";
+import { deleteJobWork, deleteUnderPrefixes, jobObjectKeys } from "./job-objects";
 
 // Retention: a finished job's input is deleted RETENTION_DAYS_INPUT days after it finished, and everything
 // else RETENTION_DAYS_OUTPUT days after (the job then reads `expired`); an admin's purge does both at once.
@@ -255,7 +255,7 @@ export async function expireJob(
   try {
     await Promise.all(toDelete.map((key) => deps.storage.delete(key)));
     // Listed, not named: no column records a split run's id (a cancel or a crash may have left files there).
-    workDeleted = await deleteJobWork(deps.storage, row.id);
+    workDeleted = await deleteUnderPrefixes(deps.storage, keys.workPrefixes);
   } catch (error) {
     await deps.db.job.updateMany({
       where: { id: row.id, status: "expired", outputsDeletedAt: now },
