@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { captionJobPayload, createCaptionQueue, createSegmentQueue, segmentJobPayload } from "../lib/job-contract";
+import { createMaintenanceQueue } from "../lib/jobs/retention";
 
 // Every queue the board shows and /metrics reports, in one list: a queue the project adds later goes here.
 
@@ -42,6 +43,15 @@ export function createBoardQueues(connection: Redis, prefix: string): BoardQueue
         const id = segmentJobPayload.safeParse(data).data?.jobId;
         return id ? `/admin/jobs/${id}` : null;
       },
+      readOnly: true,
+    },
+    {
+      // The retention sweeps (lib/jobs/retention.ts): ops see when the last ones ran and whether they failed.
+      // Read-only: a sweep retried, promoted or removed here, or its schedule edited, would run with a policy
+      // the workers' env does not say; the next interval's sweep redoes whatever a failed one left.
+      queue: createMaintenanceQueue(connection, prefix),
+      description:
+        "Retention sweeps (RETENTION_SWEEP_EVERY_MIN, RETENTION_DAYS_*), run by any worker: read-only; a failed sweep's work is redone by the next one.",
       readOnly: true,
     },
   ];

@@ -28,7 +28,8 @@ export interface MaintenanceOptions {
 
 /**
  * The maintenance queue's consumer, inside the worker process. Every worker upserts the same job scheduler
- * (same id: the last writer's interval wins, so set RETENTION_SWEEP_EVERY_MIN alike everywhere), and BullMQ
+ * (same id: the last writer's interval and policy win, so set RETENTION_* alike everywhere; a worker whose
+ * settings differ from the schedule already in Redis logs a warning naming both), and BullMQ
  * puts ONE sweep job in the queue per interval, whichever worker takes it. The sweep itself is idempotent
  * (guarded writes, idempotent deletes), so an overlap could not delete or mark anything twice.
  *
@@ -41,15 +42,27 @@ export function startMaintenanceConsumer(options: MaintenanceOptions): { close()
   const queue = createMaintenanceQueue(options.connection, options.prefix);
   queue.on("error", (error) => options.log.warn({ err: error.message }, "maintenance queue error"));
   const enabled = sweepEnabled(options.retention, options.sweepEveryMin);
+  const mine: RetentionSettings = { ...options.retention, everyMin: enabled ? options.sweepEveryMin : 0 };
   // Not awaited: with Redis away at start the worker must still get to its signal handlers and health
   // endpoint (the caption worker waits for Redis on its own); the schedule is written once Redis answers.
-  const scheduled = enabled
-    ? queue.upsertJobScheduler(
-        RETENTION_SCHEDULER_ID,
-        { every: options.sweepEveryMin * 60_000 },
-        { name: RETENTION_JOB_NAME, data: options.retention },
-      )
-    : queue.removeJobScheduler(RETENTION_SCHEDULER_ID);
+  const scheduled = queue.getJobScheduler(RETENTION_SCHEDULER_ID).then(async (existing) => {
+    // One schedule for all workers, and the last one started writes it: a worker configured differently
+    // silently changes the policy of every other one, so say so, with both settings.
+    const registered = existing ? settingsOf(existing) : null;
+    if (registered && !sameSettings(registered, mine)) {
+      options.log.warn(
+        { registered, thisWorker: mine },
+        `retention settings differ between workers: the schedule in Redis has ${describeSettings(registered)}, this worker has ${describeSettings(mine)}; this worker's now apply to every worker. Set RETENTION_DAYS_INPUT, RETENTION_DAYS_OUTPUT and RETENTION_SWEEP_EVERY_MIN alike on all workers.`,
+      );
+    }
+    return enabled
+      ? queue.upsertJobScheduler(
+          RETENTION_SCHEDULER_ID,
+          { every: options.sweepEveryMin * 60_000 },
+          { name: RETENTION_JOB_NAME, data: options.retention },
+        )
+      : queue.removeJobScheduler(RETENTION_SCHEDULER_ID);
+  });
   scheduled.then(
     () =>
       enabled
@@ -99,4 +112,29 @@ export function startMaintenanceConsumer(options: MaintenanceOptions): { close()
       await queue.close();
     },
   };
+}
+
+/** A worker's retention settings as the schedule in Redis carries them; everyMin 0: no sweep. */
+interface RetentionSettings extends RetentionPolicy {
+  everyMin: number;
+}
+
+/** The settings of a registered schedule (an unreadable policy reads as null days: it differs from any). */
+function settingsOf(scheduler: { every?: number | null; template?: { data?: unknown } }): RetentionSettings {
+  const policy = retentionSweepData.safeParse(scheduler.template?.data).data;
+  return {
+    inputDays: policy?.inputDays ?? Number.NaN,
+    outputDays: policy?.outputDays ?? Number.NaN,
+    everyMin: scheduler.every ? scheduler.every / 60_000 : 0,
+  };
+}
+
+function sameSettings(a: RetentionSettings, b: RetentionSettings): boolean {
+  return a.inputDays === b.inputDays && a.outputDays === b.outputDays && a.everyMin === b.everyMin;
+}
+
+function describeSettings(s: RetentionSettings): string {
+  if (s.everyMin === 0) return "no sweep";
+  const days = (n: number) => (Number.isNaN(n) ? "?" : String(n));
+  return `RETENTION_DAYS_INPUT=${days(s.inputDays)}, RETENTION_DAYS_OUTPUT=${days(s.outputDays)}, RETENTION_SWEEP_EVERY_MIN=${s.everyMin}`;
 }

@@ -6,6 +6,7 @@ import { Prisma } from "../generated/prisma/client";
 import { JOB_ID_PATTERN } from "../ids";
 import { cancelChannel } from "../jobs/cancel-channel";
 import { enqueueCaptionJob, QueueUnavailableError, queueJobId } from "../jobs/enqueue";
+import { deleteJobWork } from "../jobs/job-objects";
 import { canceledState, FRESH_QUEUED_STATE } from "../jobs/job-states";
 import { cachedRetentionPolicy, expireJob, FINISHED_STATUSES, inputExpiredMessage } from "../jobs/retention";
 import { logger } from "../logger";
@@ -23,7 +24,7 @@ export interface Actor {
   role: StaffRole;
 }
 
-type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue" | "maintenanceQueue">;
+type Services = Pick<AppServices, "db" | "queue" | "redis" | "env" | "webhookQueue" | "maintenanceQueue" | "storage">;
 
 // Audit vocabulary shared with the queue board (lib/jobs/reset-for-retry.ts): `job.<action>`, data.via.
 export const AUDIT = {
@@ -211,16 +212,36 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
   await emitJobEvent({ db, webhookQueue: services.webhookQueue, log: logger, retention }, id);
 
   let workerNotified = true;
+  let removed = false;
   try {
     // A waiting or delayed (between attempts) entry is removed; an active one is locked and stays, and
-    // the published id stops it.
-    await services.queue.remove(queueJobId(id, run));
+    // the published id stops it. A split job's parent waiting for its segments goes with its children,
+    // unless a worker holds one of them.
+    const bullId = queueJobId(id, run);
+    removed = (await services.queue.getJob(bullId)) !== undefined && (await services.queue.remove(bullId)) === 1;
     await services.redis.publish(cancelChannel(services.env.QUEUE_PREFIX), id);
   } catch (error) {
     workerNotified = false;
     logger.warn({ jobId: id, err: (error as Error).message }, "cancel recorded but Redis could not be told");
   }
+  // Removed from Redis, the run is never seen by a worker again: its split work files and segment rows
+  // are this action's to close. (Otherwise the worker holding the job or a segment does it when it stops.)
+  if (removed) await closeRemovedRun(services, id);
   return { id, status: "canceled", workerNotified };
+}
+
+/** A canceled run that no worker will see again: its segments read canceled, its work files are deleted. */
+async function closeRemovedRun(services: Pick<Services, "db" | "storage">, id: string): Promise<void> {
+  await services.db.jobSegment.updateMany({
+    where: { jobId: id, status: { notIn: ["completed", "failed", "canceled"] } },
+    data: { status: "canceled" },
+  });
+  try {
+    await deleteJobWork(services.storage, id);
+  } catch (error) {
+    // Not worth failing a recorded cancel: retention's expiry lists the same prefix again.
+    logger.warn({ jobId: id, err: (error as Error).message }, "canceled job's work files not deleted");
+  }
 }
 
 /** The most failed jobs one bulk retry touches: keeps one request bounded (~10 ms a job). */

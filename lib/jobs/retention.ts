@@ -5,7 +5,7 @@ import type { PrismaClient } from "../db";
 import type { Job } from "../generated/prisma/client";
 import type { Storage } from "../storage";
 import { TIMEOUTS, withTimeout } from "../timeouts";
-import { jobObjectKeys } from "./job-objects";
+import { deleteJobWork, deleteUnderPrefixes, jobObjectKeys } from "./job-objects";
 
 // Retention: a finished job's input is deleted RETENTION_DAYS_INPUT days after it finished, and everything
 // else RETENTION_DAYS_OUTPUT days after (the job then reads `expired`); an admin's purge does both at once.
@@ -38,7 +38,7 @@ export function sweepEnabled(policy: RetentionPolicy, everyMin: number): boolean
 
 export interface RetentionDeps {
   db: PrismaClient;
-  storage: Pick<Storage, "delete">;
+  storage: Pick<Storage, "delete" | "listKeys">;
   log: Pick<Logger, "info" | "warn">;
   /** Called after a job became expired (webhooks: job.expired). Must not throw. */
   onExpired?: (jobId: string) => Promise<void>;
@@ -193,6 +193,8 @@ export async function deleteJobInput(
   if (claimed.count === 0) return "skipped";
   try {
     await deps.storage.delete(row.inputKey);
+    // A split job's leftover work files are pieces of the same video: they go with it.
+    await deleteJobWork(deps.storage, row.id);
   } catch (error) {
     await deps.db.job.updateMany({ where: { id: row.id, inputDeletedAt: now }, data: { inputDeletedAt: null } });
     deps.log.warn(
@@ -249,8 +251,11 @@ export async function expireJob(
   });
   const keys = jobObjectKeys(job, job.captionVersions);
   const toDelete = [...(row.inputDeletedAt ? [] : keys.input), ...keys.outputs];
+  let workDeleted = 0;
   try {
     await Promise.all(toDelete.map((key) => deps.storage.delete(key)));
+    // Listed, not named: no column records a split run's id (a cancel or a crash may have left files there).
+    workDeleted = await deleteUnderPrefixes(deps.storage, keys.workPrefixes);
   } catch (error) {
     await deps.db.job.updateMany({
       where: { id: row.id, status: "expired", outputsDeletedAt: now },
@@ -284,7 +289,7 @@ export async function expireJob(
     }),
   ]);
   await deps.onExpired?.(row.id);
-  return { outcome: "deleted", objects: toDelete.length };
+  return { outcome: "deleted", objects: toDelete.length + workDeleted };
 }
 
 /** The public sentence of an expired job (the API, the console, webhooks). */

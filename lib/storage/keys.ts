@@ -36,5 +36,13 @@ export function isValidObjectKey(key: string): boolean {
  * machine downloads only its segment; the parent deletes the run's files when the job ends, on every path.
  */
 export function splitWorkKey(jobId: string, run: string, name: string): string {
-  return `work/${jobId}/${run}/${name}`;
+  return `${splitWorkPrefix(jobId)}${run}/${name}`;
+}
+
+/**
+ * Every split run's files of a job: `work/<jobId>/`. Run ids live in Redis (the parent's data) and in
+ * timeline events, not in a column: cleanups list this prefix instead (lib/jobs/job-objects.ts).
+ */
+export function splitWorkPrefix(jobId: string): string {
+  return `work/${jobId}/`;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, type Dirent } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -192,6 +192,24 @@ export class LocalStorage implements Storage {
   async delete(key: string): Promise<void> {
     await rm(this.filePath(key), { force: true });
     await rm(this.metaPath(key), { force: true });
+  }
+
+  async *listKeys(prefix: string): AsyncIterable<string> {
+    // The directory that holds every key with this prefix (the prefix may end mid-name: `work/ab`).
+    const slash = prefix.lastIndexOf("/");
+    const dir = slash < 0 ? this.root : this.filePath(prefix.slice(0, slash));
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const key = path.relative(this.root, path.join(entry.parentPath, entry.name)).split(path.sep).join("/");
+      if (key.startsWith(prefix)) yield key;
+    }
   }
 
   private stagingDir(uploadId: string): string {

@@ -59,6 +59,11 @@ export interface Storage {
   putStream(key: string, body: Readable, options: { contentType: string; size?: number }): Promise<void>;
   getStream(key: string): Promise<Readable>;
   delete(key: string): Promise<void>;
+  /**
+   * The keys of every object whose key starts with `prefix` (e.g. `work/<jobId>/`), in no particular
+   * order, read a page at a time: for deleting what no row records (a split job's run ids).
+   */
+  listKeys(prefix: string): AsyncIterable<string>;
 
   // Multipart uploads (S3 semantics on both drivers): parts in any order, each retriable, nothing visible
   // under `key` until completeMultipart has assembled and checked every part.

@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertUser } from "../../lib/auth/users";
@@ -7,7 +8,7 @@ import { createCaptionQueue } from "../../lib/job-contract";
 import { DAY_MS, sweepRetention } from "../../lib/jobs/retention";
 import { createLogger } from "../../lib/logger";
 import { QUEUE_BOARD_PATH } from "../../lib/queue-board";
-import { LocalStorage } from "../../lib/storage";
+import { LocalStorage, splitWorkKey } from "../../lib/storage";
 import { expectApiError, showServerLogOnFailure } from "../api/api-http";
 import { waitForDashboard } from "../dashboard/staff";
 import { getJob, uploadFile, waitForJob } from "../support/api-client";
@@ -124,6 +125,24 @@ describe("purge", () => {
     expect(retry.message).toContain("by an administrator");
     // A second purge has nothing left to delete.
     await expectApiError(await adminPost(stack, `/api/admin/jobs/${id}/purge`, cookies.admin), 409, "INVALID_STATE");
+  });
+
+  it("also deletes the work files a split job left behind (found by the job's prefix) and counts them", async () => {
+    // A split run that no worker finished leaves `work/<jobId>/<run>/…`; no column records the run's id.
+    const job = await storedJob(stack.db, storage, { status: "failed", finishedAt: new Date() });
+    const work = ["seg-0.mp4", "seg-1.mp4", "audio-0.wav", "audio-1.wav", "audio.track", "plan.json"].map((name) =>
+      splitWorkKey(job.id, "kX9_a2", name),
+    );
+    for (const key of work) {
+      await storage.putStream(key, Readable.from([Buffer.alloc(256, 1)]), { contentType: "application/octet-stream" });
+    }
+    expect(await existing(storage, work)).toEqual(work);
+    const res = await adminPost(stack, `/api/admin/jobs/${job.id}/purge`, cookies.admin);
+    expect(res.status, await res.clone().text()).toBe(200);
+    // The input and the six work files (a failed job has no outputs).
+    expect(((await res.json()) as { filesDeleted: number }).filesDeleted).toBe(1 + work.length);
+    expect(await existing(storage, [job.inputKey, ...work])).toEqual([]);
+    expect(await filesOf(job.id, job.inputKey)).toEqual([]);
   });
 
   it("a failed job whose input retention deleted answers a retry with 409 INPUT_EXPIRED and stays failed", async () => {

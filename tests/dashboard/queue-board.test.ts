@@ -1,11 +1,12 @@
 import type { AddressInfo } from "node:net";
-import type { Queue } from "bullmq";
+import { type Queue, Worker } from "bullmq";
 import express from "express";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBoards } from "../../dashboard/boards";
 import { createBoardQueues } from "../../dashboard/queues";
 import { QUEUE_STATES } from "../../lib/jobs/queue-stats";
+import { MAINTENANCE_QUEUE, RETENTION_JOB_NAME, RETENTION_SCHEDULER_ID } from "../../lib/jobs/retention";
 import { QUEUE_BOARD_PATH } from "../../lib/queue-board";
 import { forwardToDashboard } from "../../lib/queue-board/proxy";
 import { submitJob, uploadFile, waitForJob } from "../support/api-client";
@@ -176,6 +177,7 @@ describe("who may open the board", () => {
       expect(body.queues.map((q) => [q.name, q.readOnlyMode])).toEqual([
         ["captions", member.role === "ops"],
         ["caption-segments", true],
+        ["maintenance", true],
       ]);
     }
   });
@@ -308,9 +310,89 @@ describe("split jobs' segments on the board", () => {
       expect(listed.queues.map((entry) => [entry.name, entry.readOnlyMode])).toEqual([
         ["captions", false],
         ["caption-segments", true],
+        ["maintenance", true],
       ]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+      await Promise.all(queues.map((entry) => entry.queue.close()));
+    }
+  });
+});
+
+describe("the retention sweeps on the board", () => {
+  test("an admin's board shows the maintenance queue's sweeps, but retrying or removing one answers 405", async () => {
+    // Bull Board's own layer, mounted bare (no gate in front): the maintenance queue is read-only by itself.
+    const queues = createBoardQueues(redis, stack.env.QUEUE_PREFIX ?? "");
+    const maintenance = queues.find((entry) => entry.queue.name === MAINTENANCE_QUEUE)?.queue as Queue;
+    // Two sweeps as the workers leave them (none runs here): one failed, one waiting for a worker.
+    const failed = await maintenance.add(
+      RETENTION_JOB_NAME,
+      { inputDays: 7, outputDays: 30 },
+      { jobId: "sweep-failed" },
+    );
+    // Taken and failed by hand (BullMQ's manual processing), as a worker whose storage was down leaves it.
+    const takerConnection = new Redis(stack.env.REDIS_URL ?? "", { maxRetriesPerRequest: null });
+    const taker = new Worker(MAINTENANCE_QUEUE, null, {
+      connection: takerConnection,
+      prefix: stack.env.QUEUE_PREFIX ?? "",
+    });
+    const taken = await taker.getNextJob("board-test");
+    expect(taken?.id).toBe(failed.id);
+    await taken?.moveToFailed(new Error("storage unreachable"), "board-test", false);
+    await taker.close();
+    takerConnection.disconnect();
+    const waitingSweep = await maintenance.add(
+      RETENTION_JOB_NAME,
+      { inputDays: 7, outputDays: 30 },
+      { jobId: "sweep-waiting" },
+    );
+    const app = express().use(QUEUE_BOARD_PATH, createBoards(queues).admin);
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const bare = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const before = await Promise.all(
+        [failed.id, waitingSweep.id].map(async (id) => (await maintenance.getJob(id ?? ""))?.getState()),
+      );
+      const listed = (await (
+        await fetch(board(bare, `api/queues?activeQueue=${MAINTENANCE_QUEUE}&status=latest`))
+      ).json()) as {
+        queues: { name: string; readOnlyMode: boolean; allowRetries: boolean; jobs: { id: string }[] }[];
+      };
+      const shown = listed.queues.find((entry) => entry.name === MAINTENANCE_QUEUE);
+      expect(shown).toMatchObject({ readOnlyMode: true, allowRetries: false });
+      // Beside the scheduler's next sweep (the worker started above registered it).
+      expect(shown?.jobs.map((job) => job.id)).toEqual(expect.arrayContaining(["sweep-failed", "sweep-waiting"]));
+      const scheduler = await maintenance.getJobScheduler(RETENTION_SCHEDULER_ID);
+      expect(scheduler?.every).toBeGreaterThan(0);
+      const q = `api/queues/${MAINTENANCE_QUEUE}`;
+      for (const write of [
+        { method: "PUT", path: `${q}/sweep-failed/retry` },
+        { method: "PUT", path: `${q}/retry/failed` },
+        { method: "PUT", path: `${q}/sweep-waiting/clean` },
+        { method: "PUT", path: `${q}/sweep-failed/clean` },
+        { method: "PUT", path: `${q}/sweep-waiting/promote` },
+        { method: "PUT", path: `${q}/clean/failed` },
+        { method: "PUT", path: `${q}/empty` },
+        { method: "PUT", path: `${q}/pause` },
+        { method: "PUT", path: `${q}/job-schedulers/${RETENTION_SCHEDULER_ID}/remove` },
+        { method: "PUT", path: `${q}/job-schedulers/${RETENTION_SCHEDULER_ID}/run` },
+        { method: "PATCH", path: `${q}/job-schedulers/${RETENTION_SCHEDULER_ID}`, body: { every: 1000 } },
+        { method: "PUT", path: `${q}/obliterate`, body: { force: true } },
+      ]) {
+        const res = await send(board(bare, write.path), write, {});
+        expect(res.status, `${write.method} ${write.path}`).toBe(405);
+      }
+      const after = await Promise.all(
+        [failed.id, waitingSweep.id].map(async (id) => (await maintenance.getJob(id ?? ""))?.getState()),
+      );
+      expect(after).toEqual(before);
+      expect(before).toEqual(["failed", "waiting"]);
+      expect(await maintenance.isPaused()).toBe(false);
+      expect(await maintenance.getJobScheduler(RETENTION_SCHEDULER_ID)).toEqual(scheduler);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await Promise.all([failed.remove(), waitingSweep.remove()]);
       await Promise.all(queues.map((entry) => entry.queue.close()));
     }
   });

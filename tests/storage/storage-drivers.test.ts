@@ -101,6 +101,29 @@ describe.each(drivers)("$name", (driver) => {
     await expect(storage.delete(key)).resolves.toBeUndefined();
   });
 
+  test("listKeys finds every object under a prefix (nested runs too), nothing beside it, and [] for none", async () => {
+    // The shape of a split job's work files (lib/jobs/job-objects.ts lists them to delete them).
+    const job = `job_${randomBytes(6).toString("hex")}`;
+    const inside = [`work/${job}/runA/seg-0.mp4`, `work/${job}/runA/plan.json`, `work/${job}/runB/audio-1.wav`];
+    // A job whose id starts with the first one's, and an output named after the job: neither is its work.
+    const beside = [`work/${job}x/runA/seg-0.mp4`, `rendered/${job}-1.mp4`];
+    for (const key of [...inside, ...beside]) {
+      await storage.putStream(key, Readable.from([bytes(100)]), { contentType: "application/octet-stream" });
+    }
+    const list = async (prefix: string) => {
+      const keys: string[] = [];
+      for await (const key of storage.listKeys(prefix)) keys.push(key);
+      return keys.sort();
+    };
+    expect(await list(`work/${job}/`)).toEqual([...inside].sort());
+    expect(await list(`work/${job}/runB/`)).toEqual([`work/${job}/runB/audio-1.wav`]);
+    expect(await list(`work/${job}`)).toEqual([...inside, beside[0]].sort());
+    expect(await list(`work/no-such-${job}/`)).toEqual([]);
+    for (const key of inside) await storage.delete(key);
+    expect(await list(`work/${job}/`)).toEqual([]);
+    expect(await list(`work/${job}x/`)).toEqual([beside[0]]);
+  });
+
   test("a presigned PUT from createUploadUrl, sent with plain fetch, stores the body exactly", async () => {
     const key = newKey("from-browser.webm");
     const body = bytes(123_457);

@@ -1,15 +1,19 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createMaintenanceQueue,
   DAY_MS,
+  deleteJobInput,
+  expireJob,
   RETENTION_SCHEDULER_ID,
   type RetentionDeps,
   sweepRetention,
 } from "../../lib/jobs/retention";
 import { createLogger } from "../../lib/logger";
 import { countJobOutcomes } from "../../lib/metrics/job-outcomes";
-import { LocalStorage, S3Storage } from "../../lib/storage";
+import { LocalStorage, S3Storage, splitWorkKey } from "../../lib/storage";
 import type { PublicJob } from "../../lib/video/job-status";
 import { expectApiError, showServerLogOnFailure } from "../api/api-http";
 import { freePort, type Stack, startStack, waitFor } from "../support/stack";
@@ -160,6 +164,39 @@ describe("retention sweep with a clock you can move", () => {
     // RETENTION_DAYS_OUTPUT=0 keeps the outputs forever, however late the sweep.
     await sweepRetention(deps, { inputDays: 7, outputDays: 0 }, days(t0, 3650));
     expect(await existing(storage, job.outputKeys)).toHaveLength(3);
+  });
+
+  test("a split job's leftover work files (no row names them) go with its input, and at expiry", async () => {
+    // Left under work/<jobId>/<run>/ by a split run no worker finished (killed, or removed from Redis):
+    // the run id is in no column, so retention must find them by listing the job's prefix.
+    const t0 = new Date(Date.now() - 60_000);
+    const withInput = await storedJob(stack.db, storage, { status: "canceled", finishedAt: t0 });
+    const expiring = await storedJob(stack.db, storage, { status: "completed", finishedAt: t0 });
+    const work = async (jobId: string) => {
+      const keys = ["seg-0.mp4", "audio-0.wav", "plan.json"].map((name) => splitWorkKey(jobId, "r1Xy", name));
+      keys.push(splitWorkKey(jobId, "older", "rendered-1.mp4"));
+      for (const key of keys) await storage.putStream(key, Readable.from([randomBytes(512)]), { contentType: "x/y" });
+      return keys;
+    };
+    const inputWork = await work(withInput.id);
+    const expiryWork = await work(expiring.id);
+    // A neighbour whose id merely starts with the job's keeps its files.
+    const neighbour = splitWorkKey(`${withInput.id}0`, "r1Xy", "seg-0.mp4");
+    await storage.putStream(neighbour, Readable.from([randomBytes(64)]), { contentType: "x/y" });
+
+    // RETENTION_DAYS_INPUT: the work files are pieces of the input, they go with it.
+    const cutoff = days(t0, 1);
+    const due = await stack.db.job.findUniqueOrThrow({ where: { id: withInput.id } });
+    expect(await deleteJobInput(deps, due, { now: days(t0, 8), cutoff })).toBe("deleted");
+    expect(await existing(storage, [withInput.inputKey, ...inputWork])).toEqual([]);
+    expect(await existing(storage, [neighbour])).toEqual([neighbour]);
+
+    // Expiry: input, outputs and work files, all counted.
+    const row = await stack.db.job.findUniqueOrThrow({ where: { id: expiring.id } });
+    const expired = await expireJob(deps, row, { now: days(t0, 31), reason: "retention", cutoff });
+    expect(expired).toEqual({ outcome: "deleted", objects: 1 + 3 + expiryWork.length });
+    expect(await existing(storage, [expiring.inputKey, ...expiring.outputKeys, ...expiryWork])).toEqual([]);
+    await storage.delete(neighbour);
   });
 
   test("storage unreachable: the row stays as it was and the next sweep deletes the files", async () => {
@@ -324,6 +361,56 @@ describe("the worker's job scheduler", () => {
       await queue.close();
       redis.disconnect();
     }
+  });
+
+  test("a worker started with other retention settings than the schedule's warns once, naming both", async () => {
+    const agreed = { RETENTION_SWEEP_EVERY_MIN: "5", RETENTION_DAYS_INPUT: "7", RETENTION_DAYS_OUTPUT: "30" };
+    const first = await stack.startWorker(agreed);
+    await waitFor(async () => first.output().includes("retention sweep scheduled"), { what: "the first schedule" });
+    // The same settings again: nothing to say.
+    const same = await stack.startWorker(agreed);
+    await waitFor(async () => same.output().includes("retention sweep scheduled"), { what: "the same schedule" });
+    const odd = await stack.startWorker({ ...agreed, RETENTION_DAYS_INPUT: "3", RETENTION_SWEEP_EVERY_MIN: "10" });
+    await waitFor(async () => odd.output().includes("retention sweep scheduled"), {
+      what: "the odd worker's schedule",
+    });
+
+    const warnings = (output: string) =>
+      output.split("\n").filter((line) => line.includes("retention settings differ"));
+    expect(warnings(first.output())).toEqual([]);
+    expect(warnings(same.output())).toEqual([]);
+    const [warning, ...more] = warnings(odd.output());
+    expect(more).toEqual([]);
+    const logged = JSON.parse(warning ?? "{}") as {
+      level: number;
+      msg: string;
+      registered: unknown;
+      thisWorker: unknown;
+    };
+    expect(logged.level).toBe(40); // pino's warn
+    expect(logged.msg).toContain(
+      "the schedule in Redis has RETENTION_DAYS_INPUT=7, RETENTION_DAYS_OUTPUT=30, RETENTION_SWEEP_EVERY_MIN=5",
+    );
+    expect(logged.msg).toContain(
+      "this worker has RETENTION_DAYS_INPUT=3, RETENTION_DAYS_OUTPUT=30, RETENTION_SWEEP_EVERY_MIN=10",
+    );
+    expect(logged.registered).toEqual({ inputDays: 7, outputDays: 30, everyMin: 5 });
+    expect(logged.thisWorker).toEqual({ inputDays: 3, outputDays: 30, everyMin: 10 });
+    // Settings only: no connection string or secret of the worker's env.
+    for (const secret of [stack.env.DATABASE_URL, stack.env.REDIS_URL, stack.env.STORAGE_SIGNING_SECRET]) {
+      if (secret) expect(warning).not.toContain(secret);
+    }
+    // The last worker started still wins (the warning says so): the schedule is the odd worker's.
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    const queue = createMaintenanceQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    try {
+      const scheduler = await queue.getJobScheduler(RETENTION_SCHEDULER_ID);
+      expect(scheduler).toMatchObject({ every: 10 * 60_000, template: { data: { inputDays: 3, outputDays: 30 } } });
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    await Promise.all([first.stop(), same.stop(), odd.stop()]);
   });
 
   test("RETENTION_SWEEP_EVERY_MIN=0 removes the schedule", async () => {

@@ -1,11 +1,14 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertUser } from "../../lib/auth/users";
 import { parseSrt } from "../../lib/captions";
+import { createCaptionQueue, createSegmentQueue } from "../../lib/job-contract";
 import { adminPost, signIn } from "../admin/staff-sessions";
 import {
   type captionFile as CaptionFile,
@@ -77,13 +80,25 @@ async function killRecognisers(): Promise<number> {
   return pids.length;
 }
 
-/** Object keys under the storage's work/ prefix (a split run's intermediate files). */
-async function workObjects(): Promise<string[]> {
-  const root = path.join(stack.dataDir, "objects", "work");
+/** Object keys under the storage's work/ prefix (a split run's intermediate files), or one job's. */
+async function workObjects(jobId?: string): Promise<string[]> {
+  const root = path.join(stack.dataDir, "objects", "work", ...(jobId ? [jobId] : []));
   return readdir(root, { recursive: true }).then(
     (entries) => entries.map(String).filter((e) => /\.(mp4|wav|json|track)$/.test(e)),
     () => [],
   );
+}
+
+/** SSIM of the bottom quarter of one frame at `atSec` of two videos (where captions are drawn). */
+async function captionBandSsim(a: string, b: string, atSec: number): Promise<number> {
+  const crop = "crop=iw:trunc(ih/8)*2:0:ih-trunc(ih/8)*2";
+  const { stderr } = await execFileAsync("ffmpeg", [
+    ...["-hide_banner", "-ss", String(atSec), "-i", a, "-ss", String(atSec), "-i", b],
+    ...["-lavfi", `[0:v]${crop}[a];[1:v]${crop}[b];[a][b]ssim`, "-frames:v", "1", "-f", "null", "-"],
+  ]);
+  const match = /SSIM .*All:([\d.]+)/.exec(stderr);
+  if (!match) throw new Error(`no SSIM in ffmpeg's output: ${stderr.slice(-500)}`);
+  return Number(match[1]);
 }
 
 beforeAll(async () => {
@@ -212,7 +227,9 @@ describe("a long video split across workers (BullMQ flow)", () => {
     expect(attempts).toEqual([1, 1, 2]);
     const { words } = await fetchOutputs(job, "retried");
     expect(wordErrorRate(single.words.join(" "), words.join(" "))).toBeLessThanOrEqual(0.05);
-    expect(await workObjects()).toEqual([]);
+    // The parent deletes the run's files right after it marked the job completed (a failed write of the row
+    // must leave them for the step's retry): they go a moment after the status reads completed.
+    await waitFor(async () => (await workObjects()).length === 0, { timeoutMs: 15_000, what: "the work files to go" });
   });
 
   it("cancels a split job while its segments run: every child stops, the job is canceled once, nothing left", async () => {
@@ -252,6 +269,151 @@ describe("a long video split across workers (BullMQ flow)", () => {
       timeoutMs: 15_000,
       what: "the workers' temp dirs to go",
     });
+  });
+
+  it("re-renders an edit of a split job's captions through the flow, without recognition, exactly as one pass would", async () => {
+    const job = await captionFile(stack.baseUrl, clip.path);
+    expect(job.status).toBe("completed");
+    const v1 = await stack.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { segments: true } });
+    expect(v1.segments).toHaveLength(3);
+    const seam = v1.segments.map((s) => s.startSec).sort((a, b) => a - b)[1] ?? 0;
+    const v1Files = [v1.outputVideoKey, v1.outputSrtKey, v1.outputVttKey, v1.thumbnailKey];
+
+    // Two captions of the submitter's own: one across the first seam (drawn half by each segment's
+    // worker), one later; nothing on screen elsewhere.
+    const cues = [
+      { start: seam - 1.2, end: seam + 1.4, text: "Edited across the seam" },
+      { start: seam + 4, end: seam + 6, text: "A second edited caption" },
+    ];
+    const cookie = await adminCookie();
+    const edit = (version: number) =>
+      fetch(`${stack.baseUrl}/api/video/job/${job.id}/captions`, {
+        method: "PUT",
+        headers: { "content-type": "application/json", cookie: cookie ?? "", origin: stack.baseUrl },
+        body: JSON.stringify({ version, cues }),
+      });
+    const res = await edit(1);
+    expect(res.status, await res.clone().text()).toBe(202);
+    const v2 = await waitForJob(stack.baseUrl, job.id, { timeoutMs: 120_000 });
+    expect(v2.status, JSON.stringify(v2.error)).toBe("completed");
+    expect(v2.result?.version).toBe(2);
+    const srt = parseSrt((await download(v2.result?.srtUrl ?? "")).toString("utf8"));
+    expect(srt.map((cue) => cue.lines.join(" "))).toEqual(cues.map((cue) => cue.text));
+
+    // Through the flow again (its segments rendered anew), but no recognition: the edit's words are drawn.
+    const row = await stack.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { events: { orderBy: { createdAt: "asc" } }, segments: true, captionVersions: true },
+    });
+    // The edit's run: the timeline after the `captions_edited` event.
+    const run2 = row.events.slice(row.events.findIndex((e) => e.type === "captions_edited"));
+    expect(run2[0]?.type).toBe("captions_edited");
+    expect(run2.filter((e) => e.type === "stage_skipped").map((e) => [e.stage, e.message])).toEqual([
+      ["extracting_audio", "Rendering edited captions (version 2): no recognition."],
+      ["transcribing", "Rendering edited captions (version 2): no recognition."],
+    ]);
+    expect(run2.filter((e) => e.type === "stage_completed").map((e) => e.stage)).toEqual([
+      "downloading",
+      "probing",
+      "splitting",
+      "building_captions",
+      "rendering",
+      "uploading",
+    ]);
+    expect(row.segments.map((s) => [s.status, s.attempts, s.transcribeMs])).toEqual([
+      ["completed", 1, null],
+      ["completed", 1, null],
+      ["completed", 1, null],
+    ]);
+    // Version 1's files stay, both versions are recorded, the runs' work files are gone.
+    expect(row.captionVersions.map((v) => [v.version, v.renderedAt !== null])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    for (const key of v1Files)
+      expect(existsSync(path.join(stack.dataDir, "objects", key ?? "missing")), key ?? "").toBe(true);
+    expect(row.outputVideoKey).not.toBe(v1.outputVideoKey);
+    await waitFor(async () => (await workObjects(job.id)).length === 0, { what: "the runs' work files to go" });
+
+    // What a viewer sees: the edited caption on both sides of the seam, none where no caption is.
+    const split = path.join(outDir, "edited-split.mp4");
+    await writeFile(split, await download(v2.result?.videoUrl ?? ""));
+    const band = (at: number) => captionBandSsim(split, clip.path, at);
+    const [before, after, bare] = [await band(seam - 0.6), await band(seam + 0.6), await band(seam - 3)];
+    console.log(
+      `caption band vs input: ${before.toFixed(3)} / ${after.toFixed(3)} with the seam's caption, ${bare.toFixed(3)} without`,
+    );
+    expect(bare).toBeGreaterThan(0.9);
+    expect(before).toBeLessThan(bare - 0.05);
+    expect(after).toBeLessThan(bare - 0.05);
+
+    // The same edit rendered in one pass (a worker that never splits): the flow's video matches it.
+    await Promise.all(stack.workers.map((worker) => worker.stop()));
+    stack.workers.length = 0;
+    await stack.startWorker({ SPLIT_MIN_SEC: "0" });
+    try {
+      expect((await edit(2)).status).toBe(202);
+      const v3 = await waitForJob(stack.baseUrl, job.id, { timeoutMs: 120_000 });
+      expect(v3.result?.version).toBe(3);
+      const onePass = path.join(outDir, "edited-one-pass.mp4");
+      await writeFile(onePass, await download(v3.result?.videoUrl ?? ""));
+      const [a, b] = [await videoFrames(split), await videoFrames(onePass)];
+      expect(a.frames).toBe(b.frames);
+      const whole = await ssim(split, onePass);
+      console.log(`edited captions, split flow vs one pass: SSIM ${whole.toFixed(4)} whole frame`);
+      expect(whole).toBeGreaterThanOrEqual(0.99);
+    } finally {
+      await Promise.all(stack.workers.map((worker) => worker.stop()));
+      stack.workers.length = 0;
+      await stack.startWorker(SPLIT_ENV);
+      await stack.startWorker(SPLIT_ENV);
+    }
+  });
+
+  it("cancels a split job while every segment still waits: the flow leaves Redis, no work file is left", async () => {
+    // No worker free for a segment (here: the segment queue paused, as with every worker busy elsewhere):
+    // the console's cancel removes the parent with its waiting children from Redis, so no worker ever sees
+    // this run again, and the run's id is in no column. The cancel itself must delete the files.
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    const segmentQueue = createSegmentQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    const captionQueue = createCaptionQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    await segmentQueue.pause();
+    try {
+      const key = await uploadFile(stack.baseUrl, clip.path);
+      const id = await submitJob(stack.baseUrl, { key });
+      const segmentsOf = async () =>
+        (await segmentQueue.getJobs(["waiting", "active", "delayed", "prioritized"])).filter(
+          (j) => j.data.jobId === id,
+        );
+      await waitFor(async () => (await segmentsOf()).length === 3, {
+        timeoutMs: 60_000,
+        what: "the parent to queue its 3 segments",
+      });
+      await waitFor(async () => (await (await captionQueue.getJob(id))?.getState()) === "waiting-children", {
+        what: "the parent to wait for its children",
+      });
+      // The run's files are in storage: 3 segments, their 3 audio windows, the audio track and the plan.
+      expect(await workObjects(id)).toHaveLength(8);
+
+      const res = await adminPost(stack, `/api/admin/jobs/${id}/cancel`, await adminCookie());
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(await res.json()).toMatchObject({ id, status: "canceled", workerNotified: true });
+      // Done by the time the console answers: nothing under work/<jobId>/, nothing left in either queue.
+      expect(await workObjects(id)).toEqual([]);
+      expect(await segmentsOf()).toEqual([]);
+      expect(await captionQueue.getJob(id)).toBeUndefined();
+      const row = await stack.db.job.findUniqueOrThrow({
+        where: { id },
+        include: { events: true, segments: true },
+      });
+      expect(row.status).toBe("canceled");
+      expect(row.segments.map((s) => s.status)).toEqual(["canceled", "canceled", "canceled"]);
+      expect(row.events.filter((e) => e.type === "completed" || e.type === "failed")).toEqual([]);
+    } finally {
+      await segmentQueue.resume();
+      await Promise.all([segmentQueue.close(), captionQueue.close()]);
+      redis.disconnect();
+    }
   });
 
   it("fails the job with the code of a segment that failed for good, cleans up, and an admin retry re-runs the whole", async () => {

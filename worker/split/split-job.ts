@@ -15,6 +15,7 @@ import {
   segmentJobDefaults,
 } from "../../lib/job-contract";
 import { pendingCaptionEdit } from "../../lib/jobs/caption-versions";
+import { deleteJobWork } from "../../lib/jobs/job-objects";
 import { loadTranscriptCheckpoint, saveTranscriptCheckpoint } from "../../lib/jobs/transcript-checkpoint";
 import { splitWorkKey } from "../../lib/storage/keys";
 import { ShutdownRequested } from "../cancel-reasons";
@@ -121,150 +122,167 @@ export async function startSplitJob(deps: WorkerDeps, ctx: StartContext): Promis
     return;
   }
   const splitRun = randomBytes(6).toString("base64url");
-  const checkpoint = await loadTranscriptCheckpoint(deps.db, jobId);
-  let audioTrack: number | null;
-  let wav: string | null = null;
-  if (checkpoint) {
-    audioTrack = checkpoint.audioTrack;
-    const message = `Reusing the transcript of attempt ${checkpoint.attempt} (${checkpoint.transcript.backend}).`;
-    await run.skip("extracting_audio", message, { fromAttempt: checkpoint.attempt });
-    await run.skip("transcribing", message, {
-      fromAttempt: checkpoint.attempt,
-      backend: checkpoint.transcript.backend,
-    });
-  } else {
-    const choice = await chooseAudioTrack({ file: input, media, requested: options.audioTrack, signal });
-    audioTrack = choice?.index ?? null;
-    if (choice) {
-      wav = await run.stage("extracting_audio", (report) =>
-        extractAudio({
-          file: input,
-          demuxer: media.demuxer,
-          track: choice.index,
-          workDir: dir,
-          durationSec: media.durationSec,
-          signal,
-          report,
-        }),
-      );
-    } else {
-      // No audio: nothing to recognise; the checkpoint says so, and the segments are only copied through.
-      const { backend, model, punctuation, wordTiming } = deps.transcriber.capabilities;
-      const empty: Transcript = {
-        backend,
-        model,
-        language: null,
-        words: [],
-        segments: [],
-        empty: true,
-        punctuation,
-        wordTiming,
-      };
-      await saveTranscriptCheckpoint(deps.db, jobId, { transcript: empty, audioTrack: null, attempt: ctx.attempt });
-    }
+  // Until the children are queued, only this attempt knows the run's id: on any error before that (a cancel
+  // in the instant between the uploads and the queueing, storage or Postgres failing) the files go now;
+  // the job's next attempt starts a new run.
+  const children = { queued: false };
+  try {
+    await startRun();
+  } catch (error) {
+    if (!children.queued) await deleteWork(deps, jobId);
+    throw error;
   }
 
-  const plan = await run.stage("splitting", async (report) => {
-    const cutDir = path.join(dir, "segments");
-    await rm(cutDir, { recursive: true, force: true });
-    await mkdir(cutDir);
-    const files = await cutVideo({
-      file: input,
-      demuxer: media.demuxer,
-      cuts,
-      dir: cutDir,
-      durationSec: media.durationSec,
-      signal,
-    });
-    const lengths = await Promise.all(files.map((file) => fileDurationSec(file, signal)));
-    const segments = segmentBounds(cuts, media.durationSec, lengths);
-    const uploads: [string, string][] = files.map((file, i) => [file, `seg-${i}.mp4`]);
-    if (wav) {
-      for (const segment of segments) {
-        const window = audioWindow(segment, media.durationSec, OVERLAP_SEC);
-        const slice = path.join(cutDir, `audio-${segment.index}.wav`);
-        await sliceWav(wav, window.startSec, window.endSec, slice);
-        uploads.push([slice, `audio-${segment.index}.wav`]);
+  async function startRun(): Promise<void> {
+    const checkpoint = await loadTranscriptCheckpoint(deps.db, jobId);
+    const edit = checkpoint ? await pendingCaptionEdit(deps.db, jobId, row.captionVersion) : null;
+    let audioTrack: number | null;
+    let wav: string | null = null;
+    if (checkpoint) {
+      audioTrack = checkpoint.audioTrack;
+      // The same words as the single path's (process-caption-job.ts): the timeline reads alike either way.
+      const message = edit
+        ? `Rendering edited captions (version ${edit.version}): no recognition.`
+        : `Reusing the transcript of attempt ${checkpoint.attempt} (${checkpoint.transcript.backend}).`;
+      await run.skip("extracting_audio", message, { fromAttempt: checkpoint.attempt });
+      await run.skip("transcribing", message, {
+        fromAttempt: checkpoint.attempt,
+        backend: checkpoint.transcript.backend,
+      });
+    } else {
+      const choice = await chooseAudioTrack({ file: input, media, requested: options.audioTrack, signal });
+      audioTrack = choice?.index ?? null;
+      if (choice) {
+        wav = await run.stage("extracting_audio", (report) =>
+          extractAudio({
+            file: input,
+            demuxer: media.demuxer,
+            track: choice.index,
+            workDir: dir,
+            durationSec: media.durationSec,
+            signal,
+            report,
+          }),
+        );
+      } else {
+        // No audio: nothing to recognise; the checkpoint says so, and the segments are only copied through.
+        const { backend, model, punctuation, wordTiming } = deps.transcriber.capabilities;
+        const empty: Transcript = {
+          backend,
+          model,
+          language: null,
+          words: [],
+          segments: [],
+          empty: true,
+          punctuation,
+          wordTiming,
+        };
+        await saveTranscriptCheckpoint(deps.db, jobId, { transcript: empty, audioTrack: null, attempt: ctx.attempt });
       }
     }
-    let audioContainer: AudioContainer | null = null;
-    const track = audioTrack === null ? undefined : media.audioTracks[audioTrack];
-    if (track && audioTrack !== null) {
-      const file = path.join(cutDir, "audio.track");
-      audioContainer = await copyAudioTrack({
+
+    // Files an earlier run of this job left behind (its worker killed mid-run) are never read again.
+    await deleteWork(deps, jobId);
+    const plan = await run.stage("splitting", async (report) => {
+      const cutDir = path.join(dir, "segments");
+      await rm(cutDir, { recursive: true, force: true });
+      await mkdir(cutDir);
+      const files = await cutVideo({
         file: input,
         demuxer: media.demuxer,
-        track: audioTrack,
-        codec: track.codec,
-        out: file,
+        cuts,
+        dir: cutDir,
         durationSec: media.durationSec,
         signal,
       });
-      uploads.push([file, "audio.track"]);
-    }
-    const plan: SplitPlan = { media, audioTrack, audioContainer, segments };
-    const planFile = path.join(cutDir, "plan.json");
-    await writeFile(planFile, JSON.stringify(plan));
-    uploads.push([planFile, "plan.json"]);
-    try {
+      const lengths = await Promise.all(files.map((file) => fileDurationSec(file, signal)));
+      const segments = segmentBounds(cuts, media.durationSec, lengths);
+      const uploads: [string, string][] = files.map((file, i) => [file, `seg-${i}.mp4`]);
+      if (wav) {
+        for (const segment of segments) {
+          const window = audioWindow(segment, media.durationSec, OVERLAP_SEC);
+          const slice = path.join(cutDir, `audio-${segment.index}.wav`);
+          await sliceWav(wav, window.startSec, window.endSec, slice);
+          uploads.push([slice, `audio-${segment.index}.wav`]);
+        }
+      }
+      let audioContainer: AudioContainer | null = null;
+      const track = audioTrack === null ? undefined : media.audioTracks[audioTrack];
+      if (track && audioTrack !== null) {
+        const file = path.join(cutDir, "audio.track");
+        audioContainer = await copyAudioTrack({
+          file: input,
+          demuxer: media.demuxer,
+          track: audioTrack,
+          codec: track.codec,
+          out: file,
+          durationSec: media.durationSec,
+          signal,
+        });
+        uploads.push([file, "audio.track"]);
+      }
+      const plan: SplitPlan = { media, audioTrack, audioContainer, segments };
+      const planFile = path.join(cutDir, "plan.json");
+      await writeFile(planFile, JSON.stringify(plan));
+      uploads.push([planFile, "plan.json"]);
       for (const [index, [file, name]] of uploads.entries()) {
         await uploadWork(deps.storage, splitWorkKey(jobId, splitRun, name), file, signal);
         report((index + 1) / uploads.length);
       }
-    } catch (error) {
-      await deleteWork(deps, jobId, splitRun, segments.length);
-      throw error;
+      // Postgres is the record of the segments: rewritten for this run, shown by the console.
+      await deps.db.$transaction([
+        deps.db.jobSegment.deleteMany({ where: { jobId } }),
+        deps.db.jobSegment.createMany({
+          data: segments.map((s) => ({ jobId, index: s.index, startSec: s.startSec, endSec: s.endSec })),
+        }),
+      ]);
+      return plan;
+    });
+    await deps.db.jobEvent.create({
+      data: {
+        jobId,
+        attempt: ctx.attempt,
+        stage: "splitting",
+        type: "note",
+        message: `Split into ${plan.segments.length} segments at keyframes (${plan.segments.map((s) => formatTime(s.startSec)).join(", ")}); each runs on any worker.`,
+        data: { run: splitRun, segments: plan.segments.map((s) => ({ ...s })) },
+      },
+    });
+    const began = Date.now() - Math.round(run.timings.reduce((n, t) => n + t.durationMs, 0));
+    if (checkpoint) {
+      await run.stage("building_captions", () =>
+        buildJobCaptions({
+          transcript: checkpoint.transcript,
+          edit,
+          options,
+          frame: media,
+          durationSec: media.durationSec,
+          dir,
+        }),
+      );
     }
-    // Postgres is the record of the segments: rewritten for this run, shown by the console.
-    await deps.db.$transaction([
-      deps.db.jobSegment.deleteMany({ where: { jobId } }),
-      deps.db.jobSegment.createMany({
-        data: segments.map((s) => ({ jobId, index: s.index, startSec: s.startSec, endSec: s.endSec })),
-      }),
-    ]);
-    return plan;
-  });
-  await deps.db.jobEvent.create({
-    data: {
-      jobId,
-      attempt: ctx.attempt,
-      stage: "splitting",
-      type: "note",
-      message: `Split into ${plan.segments.length} segments at keyframes (${plan.segments.map((s) => formatTime(s.startSec)).join(", ")}); each runs on any worker.`,
-      data: { run: splitRun, segments: plan.segments.map((s) => ({ ...s })) },
-    },
-  });
-  const began = Date.now() - Math.round(run.timings.reduce((n, t) => n + t.durationMs, 0));
-  if (checkpoint) {
-    const edit = await pendingCaptionEdit(deps.db, jobId, row.captionVersion);
-    await run.stage("building_captions", () =>
-      buildJobCaptions({
-        transcript: checkpoint.transcript,
-        edit,
-        options,
-        frame: media,
-        durationSec: media.durationSec,
-        dir,
-      }),
+    await queueStep(
+      deps,
+      ctx.job,
+      ctx.token,
+      {
+        step: checkpoint || !wav ? "rendering" : "transcribing",
+        run: splitRun,
+        since: Date.now(),
+        began,
+      },
+      plan.segments.length,
+      ctx.log,
+      signal,
+      children,
     );
   }
-  await queueStep(
-    deps,
-    ctx.job,
-    ctx.token,
-    {
-      step: checkpoint || !wav ? "rendering" : "transcribing",
-      run: splitRun,
-      since: Date.now(),
-      began,
-    },
-    plan.segments.length,
-    ctx.log,
-    signal,
-  );
 }
 
-/** Queues one child per segment for `state.step` and parks the parent until they are all done. */
+/**
+ * Queues one child per segment for `state.step` and parks the parent until they are all done.
+ * `children.queued` turns true once they are in the queue: from then on they read the run's files.
+ */
 async function queueStep(
   deps: WorkerDeps,
   job: Job<CaptionJobPayload>,
@@ -273,6 +291,7 @@ async function queueStep(
   count: number,
   log: Logger,
   signal: AbortSignal,
+  children?: { queued: boolean },
 ): Promise<never> {
   const settings = deps.split as SplitSettings;
   const jobId = job.data.jobId;
@@ -301,6 +320,7 @@ async function queueStep(
       },
     })),
   );
+  if (children) children.queued = true;
   await job.updateData({ jobId, split: state });
   log.info({ step: state.step, segments: count }, "split job waiting for its segments");
   if (!token || (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
@@ -320,7 +340,7 @@ export async function resumeSplitJob(
   const segments = await deps.db.jobSegment.findMany({ where: { jobId }, orderBy: { index: "asc" } });
   if (row?.status !== "processing") {
     // Canceled (or reaped) while the children ran: they stopped; only their files are left to delete.
-    await deleteWork(deps, jobId, state.run, segments.length);
+    await deleteWork(deps, jobId);
     log.info({ status: row?.status }, "split job no longer processing; cleaned up");
     return { skipped: row?.status ?? "missing" };
   }
@@ -477,7 +497,7 @@ export async function resumeSplitJob(
         },
       },
     });
-    await deleteWork(deps, jobId, state.run, plan.segments.length);
+    await deleteWork(deps, jobId);
     return { outputVideoKey: keys.video };
   } catch (error) {
     if (error instanceof WaitingChildrenError || error instanceof DelayedError) throw error;
@@ -508,7 +528,7 @@ export async function resumeSplitJob(
       );
     } catch (thrown) {
       // Final (failed or canceled): the run's files go. A retry of this step still needs them.
-      if (thrown instanceof UnrecoverableError) await deleteWork(deps, jobId, state.run, segments.length);
+      if (thrown instanceof UnrecoverableError) await deleteWork(deps, jobId);
       throw thrown;
     }
     throw error;
@@ -526,13 +546,20 @@ class SegmentFailed extends Error {
   }
 }
 
-/** Deletes a run's intermediate files; missing ones are fine (a best effort on every final path). */
-async function deleteWork(deps: WorkerDeps, jobId: string, run: string, count: number): Promise<void> {
-  const names = ["plan.json", "audio.track"];
-  for (let i = 0; i < count; i++) names.push(`seg-${i}.mp4`, `audio-${i}.wav`, `rendered-${i}.mp4`);
-  const results = await Promise.allSettled(names.map((name) => deps.storage.delete(splitWorkKey(jobId, run, name))));
-  const failures = results.filter((r) => r.status === "rejected").length;
-  if (failures > 0) deps.log.warn({ jobId, run, failures }, "some split work files could not be deleted");
+/**
+ * Deletes the job's intermediate files: this run's and any an earlier run left behind (a worker killed
+ * mid-run, a cancel that removed the flow from Redis). A best effort on every final path: a failure is
+ * logged, and retention's expiry lists the same prefix again later (lib/jobs/job-objects.ts).
+ */
+async function deleteWork(deps: WorkerDeps, jobId: string): Promise<void> {
+  try {
+    await deleteJobWork(deps.storage, jobId);
+  } catch (error) {
+    deps.log.warn(
+      { jobId, err: (error as Error).message },
+      "split work files not deleted; retention removes them later",
+    );
+  }
 }
 
 function formatTime(seconds: number): string {
