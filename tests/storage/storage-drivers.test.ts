@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -89,6 +89,14 @@ describe.each(drivers)("$name", (driver) => {
     expect(readFileSync(target).equals(body)).toBe(true);
     expect(progress.at(-1)).toBe(body.length);
     expect(await storage.head(key)).toEqual({ size: body.length, contentType: "text/vtt" });
+  });
+
+  test("downloadToFile of a missing object says so (the worker's INPUT_MISSING) and writes no file", async () => {
+    const target = path.join(scratch, `${randomBytes(4).toString("hex")}-missing.mp4`);
+    await expect(storage.downloadToFile(newKey("never-uploaded.mp4"), target)).rejects.toBeInstanceOf(
+      ObjectNotFoundError,
+    );
+    expect(existsSync(target)).toBe(false);
   });
 
   test("delete removes the object, and deleting a missing object is not an error", async () => {
