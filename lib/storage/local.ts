@@ -154,28 +154,34 @@ export class LocalStorage implements Storage {
     options?.onProgress?.((await stat(filePath)).size);
   }
 
+  /** A kernel-side copy, like downloadToFile. */
   async uploadFile(key: string, filePath: string, options: { contentType: string }): Promise<void> {
-    await this.putStream(key, createReadStream(filePath), options);
+    await this.place(key, options.contentType, (tmp) => copyFile(filePath, tmp, constants.COPYFILE_FICLONE));
   }
 
   async putStream(key: string, body: Readable, options: { contentType: string; size?: number }): Promise<void> {
+    const limit = options.size;
+    let bytes = 0;
+    const guard = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        if (limit !== undefined && bytes > limit) callback(new BodyTooLargeError(limit));
+        else callback(null, chunk);
+      },
+    });
+    await this.place(key, options.contentType, (tmp) => pipeline(body, guard, createWriteStream(tmp)));
+  }
+
+  /** Writes the object beside the store, then renames it into place: readers never see half a file. */
+  private async place(key: string, contentType: string, write: (tmp: string) => Promise<void>): Promise<void> {
     const target = this.filePath(key);
     await mkdir(this.tmpRoot, { recursive: true });
     const tmp = path.join(this.tmpRoot, `${randomBytes(8).toString("hex")}.part`);
     try {
-      const limit = options.size;
-      let bytes = 0;
-      const guard = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          bytes += chunk.length;
-          if (limit !== undefined && bytes > limit) callback(new BodyTooLargeError(limit));
-          else callback(null, chunk);
-        },
-      });
-      await pipeline(body, guard, createWriteStream(tmp));
+      await write(tmp);
       await mkdir(path.dirname(target), { recursive: true });
       await mkdir(path.dirname(this.metaPath(key)), { recursive: true });
-      await writeFile(this.metaPath(key), JSON.stringify({ contentType: options.contentType }));
+      await writeFile(this.metaPath(key), JSON.stringify({ contentType }));
       await rename(tmp, target);
     } finally {
       await rm(tmp, { force: true });
