@@ -48,6 +48,18 @@ function runsSoFar(db: Pick<PrismaClient, "auditLog">, jobId: string): Promise<n
   });
 }
 
+/**
+ * The queue entries the job's latest run may hold: its admin-retry run (`<id>` or `<id>.r<n>`) and, once
+ * its captions were edited, the edit's re-render (`<id>.v<version>`). Either may be the live one.
+ */
+async function latestRunQueueIds(db: PrismaClient, job: { id: string; captionVersion: number }): Promise<string[]> {
+  const run = await runsSoFar(db, job.id);
+  return [queueJobId(job.id, run), ...(job.captionVersion > 1 ? [queueJobId(job.id, job.captionVersion, "edit")] : [])];
+}
+
+/** Queue states a run can be taken out of before any worker holds it. */
+const REMOVABLE_STATES = new Set(["waiting", "delayed", "prioritized", "waiting-children"]);
+
 async function findJob(db: PrismaClient, id: string) {
   const job = JOB_ID_PATTERN.test(id) ? await db.job.findUnique({ where: { id } }) : null;
   if (!job) throw new ApiError("JOB_NOT_FOUND", "No job with this id.");
@@ -83,7 +95,7 @@ export async function retryJob(
   if (job.status !== "failed" && job.status !== "canceled") {
     throw new ApiError("INVALID_STATE", `Only failed or canceled jobs can be retried; this one is ${job.status}.`);
   }
-  await clearPreviousRun(services, id, await runsSoFar(db, id));
+  await clearPreviousRun(services, await latestRunQueueIds(db, job));
 
   const { run, eventId, auditId } = await db.$transaction(async (tx) => {
     // Guarded by the status we read: of two admins retrying at once, one wins and the other gets 409.
@@ -145,17 +157,19 @@ export async function retryJob(
  * The previous run's BullMQ job must not run alongside the new one: still active (a cancel the worker has
  * not finished acting on) → 409; still waiting or delayed (a retry backoff) → removed.
  */
-async function clearPreviousRun(services: Services, id: string, previousRun: number): Promise<void> {
-  let state: string;
-  const bullId = queueJobId(id, previousRun);
+async function clearPreviousRun(services: Services, bullIds: readonly string[]): Promise<void> {
+  const states: string[] = [];
   try {
-    const previous = await services.queue.getJob(bullId);
-    state = previous ? await previous.getState() : "gone";
-    if (state === "waiting" || state === "delayed" || state === "prioritized") await services.queue.remove(bullId);
+    for (const bullId of bullIds) {
+      const previous = await services.queue.getJob(bullId);
+      const state = previous ? await previous.getState() : "gone";
+      if (state === "waiting" || state === "delayed" || state === "prioritized") await services.queue.remove(bullId);
+      states.push(state);
+    }
   } catch {
     throw queueUnavailable();
   }
-  if (state === "active") {
+  if (states.includes("active")) {
     throw new ApiError("INVALID_STATE", "The job's last run is still stopping; try again in a few seconds.");
   }
 }
@@ -178,7 +192,7 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
   if (job.status !== "queued" && job.status !== "processing") {
     throw new ApiError("INVALID_STATE", `Only queued or processing jobs can be canceled; this one is ${job.status}.`);
   }
-  const run = await runsSoFar(db, id);
+  const bullIds = await latestRunQueueIds(db, job);
   await db.$transaction(async (tx) => {
     const canceled = await tx.job.updateMany({
       where: { id, status: job.status },
@@ -217,8 +231,12 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
     // A waiting or delayed (between attempts) entry is removed; an active one is locked and stays, and
     // the published id stops it. A split job's parent waiting for its segments goes with its children,
     // unless a worker holds one of them.
-    const bullId = queueJobId(id, run);
-    removed = (await services.queue.getJob(bullId)) !== undefined && (await services.queue.remove(bullId)) === 1;
+    // The run may be an admin retry or a caption edit's re-render: whichever waits is taken out.
+    for (const bullId of bullIds) {
+      const entry = await services.queue.getJob(bullId);
+      const state = entry ? await entry.getState() : "gone";
+      if (REMOVABLE_STATES.has(state) && (await services.queue.remove(bullId)) === 1) removed = true;
+    }
     await services.redis.publish(cancelChannel(services.env.QUEUE_PREFIX), id);
   } catch (error) {
     workerNotified = false;

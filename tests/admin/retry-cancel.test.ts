@@ -145,4 +145,48 @@ describe("admin actions on real jobs", () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await getJob(stack.baseUrl, id)).status).toBe("canceled");
   });
+
+  it("cancels a caption edit's re-render that waits in the queue: its queue entry goes, nothing runs it", async () => {
+    const clip = await makeSpeechVideo({ script: SHORT_SCRIPT });
+    const key = await uploadFile(stack.baseUrl, clip.path);
+    const submitted = await fetch(`${stack.baseUrl}/api/video/process`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key, burnIn: false }),
+    });
+    const { id, manageToken } = (await submitted.json()) as { id: string; manageToken: string };
+    const done = await waitForJob(stack.baseUrl, id, { timeoutMs: 90_000 });
+    expect(done.status, JSON.stringify(done.error)).toBe("completed");
+
+    // No worker from here on: the edit's re-render waits in the queue.
+    await Promise.all(stack.workers.map((w) => w.stop(30_000)));
+    const captionsUrl = `${stack.baseUrl}/api/video/job/${id}/captions`;
+    const { cues } = (await (await fetch(captionsUrl)).json()) as {
+      cues: { start: number; end: number; text: string }[];
+    };
+    const edit = await fetch(captionsUrl, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${manageToken}` },
+      body: JSON.stringify({ version: 1, cues: cues.map((c, i) => (i === 0 ? { ...c, text: "Please check" } : c)) }),
+    });
+    expect(edit.status).toBe(202);
+    const redis = new Redis(stack.env.REDIS_URL ?? "");
+    const queue = createCaptionQueue(redis, stack.env.QUEUE_PREFIX ?? "");
+    try {
+      expect(await (await queue.getJob(`${id}.v2`))?.getState()).toBe("waiting");
+
+      const res = await adminPost(stack, `/api/admin/jobs/${id}/cancel`, adminCookie);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ id, status: "canceled" });
+      expect(await queue.getJob(`${id}.v2`)).toBeUndefined();
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    // A worker started now finds nothing to do for it: the job stays canceled, version 2 never rendered.
+    await stack.startWorker();
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await getJob(stack.baseUrl, id)).status).toBe("canceled");
+    expect(await stack.db.jobEvent.count({ where: { jobId: id, type: "started" } })).toBe(1);
+  });
 });
