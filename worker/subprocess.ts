@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 
 /** Keeps the last `max` characters of a child's stderr: enough for support, bounded in memory. */
-export class TailBuffer {
+class TailBuffer {
   private text = "";
   constructor(private readonly max = 4_000) {}
   push(chunk: string): void {
@@ -10,6 +10,25 @@ export class TailBuffer {
   }
   toString(): string {
     return this.text.slice(-this.max);
+  }
+}
+
+/** Cuts a stream of text into lines (\n, \r\n or a lone \r), holding back the unterminated rest. */
+class LineSplitter {
+  private partial = "";
+  private endedWithCr = false;
+  constructor(private readonly onLine: (line: string) => void) {}
+  push(chunk: string): void {
+    // A \r\n cut between two chunks ends one line, not two.
+    const text = this.endedWithCr && chunk.startsWith("\n") ? chunk.slice(1) : chunk;
+    this.endedWithCr = chunk.endsWith("\r");
+    const lines = (this.partial + text).split(/\r\n|\r|\n/);
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) this.onLine(line);
+  }
+  flush(): void {
+    if (this.partial) this.onLine(this.partial);
+    this.partial = "";
   }
 }
 
@@ -34,12 +53,20 @@ export class SubprocessError extends Error {
 export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Called with each stderr chunk (e.g. to parse progress). */
+  /** Called with each stderr chunk as it arrives. */
   onStderr?: (chunk: string) => void;
+  /**
+   * Called with each complete stderr line (e.g. to parse progress or log events), split on \n, \r\n and
+   * a lone \r: ffmpeg ends its `frame=… time=…` stats lines with \r. The last unterminated line is
+   * delivered when the child exits, before the promise settles.
+   */
+  onStderrLine?: (line: string) => void;
   /** Called with each stdout chunk as it arrives (stdout is still collected and returned). */
   onStdout?: (chunk: string) => void;
   /** false: stdout goes to onStdout only and "" is returned (a long recogniser log never sits in memory). */
   keepStdout?: boolean;
+  /** How many trailing characters of stderr to keep for errors and the result (default 4,000). */
+  stderrTailChars?: number;
 }
 
 /**
@@ -58,7 +85,8 @@ export function runSubprocess(
       return;
     }
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const stderr = new TailBuffer();
+    const stderr = new TailBuffer(options.stderrTailChars);
+    const lines = options.onStderrLine ? new LineSplitter(options.onStderrLine) : undefined;
     let stdout = "";
     let failure: SubprocessFailure | undefined;
     const kill = (reason: SubprocessFailure) => {
@@ -75,6 +103,7 @@ export function runSubprocess(
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr.push(chunk);
       options.onStderr?.(chunk);
+      lines?.push(chunk);
     });
     child.on("error", (error) => {
       clearTimeout(timer);
@@ -84,6 +113,7 @@ export function runSubprocess(
     child.on("close", (code) => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
+      lines?.flush();
       if (failure) reject(new SubprocessError(failure, command, stderr.toString(), code));
       else if (code !== 0) reject(new SubprocessError("exit", command, stderr.toString(), code));
       else resolve({ stdout, stderrTail: stderr.toString() });

@@ -12,7 +12,7 @@ import { wordErrorRate } from "../support/wer";
 import { adminPost, signIn } from "./staff-sessions";
 
 // The two admin actions on real jobs run by a real worker: a job that really failed runs again to
-// completion after a retry, and a cancel stops a job mid-transcription with nothing left behind.
+// completion after a retry, and a cancel stops a job mid-transcription or mid-rendering with nothing left behind.
 
 const SHORT_SCRIPT = "Please check the captions on this short clip before lunch.";
 const LONG_SCRIPT =
@@ -144,6 +144,51 @@ describe("admin actions on real jobs", () => {
     // And it stays canceled: nothing picks the job up again.
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await getJob(stack.baseUrl, id)).status).toBe("canceled");
+  });
+
+  it("cancels a job mid-rendering within seconds, killing its ffmpeg and removing its temp files", async () => {
+    // A worker whose x264 runs at its slowest, on a 720p30 clip: rendering lasts long enough to cancel in.
+    await stack.workers.at(-1)?.stop();
+    const worker = await stack.startWorker({ FFMPEG_PRESET: "veryslow" });
+    const pid = worker.child.pid;
+    if (pid === undefined) throw new Error("no running worker");
+    const clip = await makeSpeechVideo({ script: SHORT_SCRIPT, width: 1280, height: 720, fps: 30 });
+    const id = await submitJob(stack.baseUrl, { key: await uploadFile(stack.baseUrl, clip.path) });
+
+    const rendering = await waitForJob(stack.baseUrl, id, {
+      timeoutMs: 90_000,
+      until: (job) => job.phase === "rendering" || ["completed", "failed", "canceled"].includes(job.status),
+    });
+    expect(rendering.phase).toBe("rendering");
+    // ffmpeg really is encoding under the worker: the check below can fail.
+    await waitFor(async () => (await childCommands(pid)).some((c) => c.startsWith("ffmpeg")), {
+      timeoutMs: 5_000,
+      intervalMs: 50,
+      what: "ffmpeg to run under the worker",
+    });
+
+    const started = performance.now();
+    const res = await adminPost(stack, `/api/admin/jobs/${id}/cancel`, adminCookie);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id, status: "canceled", workerNotified: true });
+    await waitFor(async () => stack.db.jobEvent.findFirst({ where: { jobId: id, type: "canceled" } }), {
+      timeoutMs: 5_000,
+      intervalMs: 50,
+      what: "the worker to stop the job",
+    });
+    const stoppedMs = performance.now() - started;
+    console.log(`cancel during rendering: worker stopped the job ${Math.round(stoppedMs)} ms after the request`);
+    expect(stoppedMs).toBeLessThan(5_000);
+
+    const job = await getJob(stack.baseUrl, id);
+    expect(job.status).toBe("canceled");
+    expect(job.error?.code).toBe("CANCELED");
+    expect(job.result).toBeNull();
+    expect(await childCommands(pid)).toEqual([]);
+    await waitFor(async () => (await readdir(stack.env.WORKER_TMP_DIR ?? "")).length === 0, {
+      timeoutMs: 3_000,
+      what: "the job's temp dir to be removed",
+    });
   });
 
   it("cancels a caption edit's re-render that waits in the queue: its queue entry goes, nothing runs it", async () => {

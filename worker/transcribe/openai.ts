@@ -572,27 +572,15 @@ interface FfmpegRun {
   step: string;
   signal: AbortSignal;
   timeoutMs: number;
-  logLevel?: "error" | "info";
-  onStderrLine?: (line: string) => void;
 }
 
 /** Runs ffmpeg (SIGKILL on abort or timeout); failures carry the step and the stderr tail for support. */
 async function runFfmpeg(args: string[], run: FfmpegRun): Promise<void> {
-  let partial = "";
-  const onStderr = run.onStderrLine
-    ? (chunk: string) => {
-        const lines = (partial + chunk).split(/\r?\n|\r/);
-        partial = lines.pop() ?? "";
-        for (const line of lines) run.onStderrLine?.(line);
-      }
-    : undefined;
   try {
-    await runSubprocess("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", run.logLevel ?? "error", "-y", ...args], {
+    await runSubprocess("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", ...args], {
       timeoutMs: run.timeoutMs,
       signal: run.signal,
-      ...(onStderr ? { onStderr } : {}),
     });
-    if (partial) run.onStderrLine?.(partial);
   } catch (error) {
     if (run.signal.aborted) throw abortReason(run.signal);
     if (!(error instanceof SubprocessError)) throw error;

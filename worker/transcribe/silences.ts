@@ -106,7 +106,6 @@ export async function detectSilences(
 ): Promise<TimeRange[]> {
   const silences: TimeRange[] = [];
   let openStart: number | null = null;
-  let partial = "";
   const onLine = (line: string) => {
     const event = parseSilenceLine(line);
     if (event?.kind === "start") openStart = event.time;
@@ -125,13 +124,8 @@ export async function detectSilences(
     await runSubprocess("ffmpeg", [...args, "-af", SILENCE_FILTER, "-f", "null", "-"], {
       timeoutMs,
       signal: input.signal,
-      onStderr: (chunk) => {
-        const lines = (partial + chunk).split(/\r?\n|\r/);
-        partial = lines.pop() ?? "";
-        for (const line of lines) onLine(line);
-      },
+      onStderrLine: onLine,
     });
-    if (partial) onLine(partial);
   } catch (error) {
     if (input.signal.aborted) throw input.signal.reason ?? error;
     if (!(error instanceof SubprocessError)) throw error;
