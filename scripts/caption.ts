@@ -353,6 +353,9 @@ async function downloadFile(url: string, target: string, progress: ProgressLine,
       createWriteStream(temp),
     );
     await rename(temp, target);
+    // The last progress line may be seconds old (lines are throttled) or a guess without a size (the local
+    // driver's downloads come chunked: Next.js drops a route's Content-Length): say what was saved.
+    progress.done(`${"Downloaded".padEnd(11)} ${name}  ${formatBytes(received)}`);
     return received;
   } catch (error) {
     await rm(temp, { force: true });

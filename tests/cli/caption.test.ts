@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +49,16 @@ describe("npm run caption", () => {
     expect(run.stderr).toMatch(/^Uploaded .* 100%/m);
     expect(run.stderr).toMatch(/^Processed .* 100%/m);
     expect(run.stderr).not.toContain("\r");
+    // One final line per file with what was saved (the first chunk's size once stood there for the video).
+    for (const name of names) {
+      const size = (await stat(path.join(outDir, name))).size;
+      const line = run.stderr.split("\n").find((l) => l.startsWith(`Downloaded  ${name}`));
+      expect(line, run.stderr).toBeDefined();
+      const [, amount, unit] = /\s([\d.]+) (bytes|KiB|MiB|GiB)$/.exec(line ?? "") ?? [];
+      const scale = 1024 ** ["bytes", "KiB", "MiB", "GiB"].indexOf(unit ?? "bytes");
+      // Printed to one decimal of its unit.
+      expect(Math.abs(Number(amount) * scale - size)).toBeLessThanOrEqual(0.05 * scale + 1);
+    }
 
     const video = await probeStreams(path.join(outDir, names[0] ?? ""));
     expect(video.streams.map((s) => s.type)).toEqual(expect.arrayContaining(["video", "audio", "subtitle"]));
