@@ -7,7 +7,7 @@ import { STAGE_DURATION_BUCKETS_SEC, stageDurationHistograms } from "../../lib/m
 import { captionFile } from "../support/api-client";
 import { createTestDatabase } from "../support/databases";
 import { makeSpeechVideo, makeTextFileAsMp4 } from "../support/make-media";
-import { type Stack, startStack } from "../support/stack";
+import { type Stack, startStack, waitFor } from "../support/stack";
 import { type Family, parsePrometheusText, sampleValue } from "./prometheus-text";
 import { waitForDashboard } from "./staff";
 
@@ -86,7 +86,18 @@ describe("/metrics on a running stack", () => {
     const job = await captionFile(stack.baseUrl, clip.path, { timeoutMs: 90_000 });
     expect(job.status).toBe("completed");
 
-    const after = await scrape();
+    // Postgres says completed a moment before BullMQ moves the job to its completed set (the processor
+    // returns after writing the row): the queue's own gauge is read once it has caught up.
+    const completedInQueue = (families: Map<string, Family>) =>
+      sampleValue(families, "captioner_queue_jobs", { queue: "captions", state: "completed" });
+    let after = await scrape();
+    await waitFor(
+      async () => {
+        after = await scrape();
+        return completedInQueue(after) === completedInQueue(before) + 1;
+      },
+      { timeoutMs: 5_000, intervalMs: 100, what: "the queue's completed count to move" },
+    ).catch(() => {});
     const delta = (name: string, labels: Record<string, string> = {}) =>
       sampleValue(after, name, labels) - (hasSample(before, name, labels) ? sampleValue(before, name, labels) : 0);
     expect(delta("captioner_jobs_completed_total")).toBe(1);
