@@ -56,6 +56,59 @@ function childCommands(pid: number): Promise<string[]> {
   });
 }
 
+/**
+ * Submits `clip`, waits until the job is in `phase` with a `child` process really running under the
+ * worker, cancels it from the console, and checks what a user would: stopped within seconds, `canceled`
+ * with no result, no child left, the temp dir gone. Returns the job's id.
+ */
+async function cancelDuring(input: {
+  worker: { child: { pid?: number } };
+  clip: string;
+  phase: "transcribing" | "rendering";
+  child: string;
+}): Promise<string> {
+  const pid = input.worker.child.pid;
+  if (pid === undefined) throw new Error("no running worker");
+  const id = await submitJob(stack.baseUrl, { key: await uploadFile(stack.baseUrl, input.clip) });
+  const reached = await waitForJob(stack.baseUrl, id, {
+    timeoutMs: 90_000,
+    until: (job) => job.phase === input.phase || ["completed", "failed", "canceled"].includes(job.status),
+  });
+  expect(reached.phase).toBe(input.phase);
+  // The child really is running under the worker: the check below can fail.
+  await waitFor(async () => (await childCommands(pid)).some((c) => c.startsWith(input.child)), {
+    timeoutMs: 5_000,
+    intervalMs: 50,
+    what: `${input.child} to run under the worker`,
+  });
+
+  const started = performance.now();
+  const res = await adminPost(stack, `/api/admin/jobs/${id}/cancel`, adminCookie);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ id, status: "canceled", workerNotified: true });
+  // The worker acknowledges the cancel in the timeline once it has killed its children.
+  await waitFor(async () => stack.db.jobEvent.findFirst({ where: { jobId: id, type: "canceled" } }), {
+    timeoutMs: 5_000,
+    intervalMs: 50,
+    what: "the worker to stop the job",
+  });
+  const stoppedMs = performance.now() - started;
+  console.log(`cancel during ${input.phase}: worker stopped the job ${Math.round(stoppedMs)} ms after the request`);
+  expect(stoppedMs).toBeLessThan(5_000);
+
+  const job = await getJob(stack.baseUrl, id);
+  expect(job.status).toBe("canceled");
+  expect(job.error?.code).toBe("CANCELED");
+  expect(job.result).toBeNull();
+  expect(await childCommands(pid)).toEqual([]);
+  // WORKER_TMP_DIR (<dataDir>/work) held only this job's dir: it must be empty again.
+  await waitFor(async () => (await readdir(stack.env.WORKER_TMP_DIR ?? "")).length === 0, {
+    timeoutMs: 3_000,
+    what: "the job's temp dir to be removed",
+  });
+  return id;
+}
+
 describe("admin actions on real jobs", () => {
   it("retries a job that failed for real, and it runs again to completion", async () => {
     const clip = await makeSpeechVideo({ script: SHORT_SCRIPT });
@@ -98,49 +151,10 @@ describe("admin actions on real jobs", () => {
 
   it("cancels a job mid-transcription within seconds, killing its children and removing its temp files", async () => {
     const worker = stack.workers.at(-1);
-    const pid = worker?.child.pid;
-    if (!worker || pid === undefined || worker.child.exitCode !== null) throw new Error("no running worker");
+    if (!worker || worker.child.exitCode !== null) throw new Error("no running worker");
     const clip = await makeSpeechVideo({ script: LONG_SCRIPT });
     expect(clip.durationSec).toBeGreaterThan(15);
-    const id = await submitJob(stack.baseUrl, { key: await uploadFile(stack.baseUrl, clip.path) });
-
-    const transcribing = await waitForJob(stack.baseUrl, id, {
-      timeoutMs: 60_000,
-      until: (job) => job.phase === "transcribing" || ["completed", "failed", "canceled"].includes(job.status),
-    });
-    expect(transcribing.phase).toBe("transcribing");
-    // The recogniser really is running under the worker: the check below can fail.
-    await waitFor(async () => (await childCommands(pid)).some((c) => c.startsWith("pocketsphinx")), {
-      timeoutMs: 5_000,
-      what: "pocketsphinx to run under the worker",
-    });
-
-    const started = performance.now();
-    const res = await adminPost(stack, `/api/admin/jobs/${id}/cancel`, adminCookie);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id, status: "canceled", workerNotified: true });
-
-    // The worker acknowledges the cancel in the timeline once it has killed its children.
-    await waitFor(async () => stack.db.jobEvent.findFirst({ where: { jobId: id, type: "canceled" } }), {
-      timeoutMs: 5_000,
-      intervalMs: 50,
-      what: "the worker to stop the job",
-    });
-    const stoppedMs = performance.now() - started;
-    console.log(`cancel during transcription: worker stopped the job ${Math.round(stoppedMs)} ms after the request`);
-    expect(stoppedMs).toBeLessThan(5_000);
-
-    const job = await getJob(stack.baseUrl, id);
-    expect(job.status).toBe("canceled");
-    expect(job.error?.code).toBe("CANCELED");
-    expect(job.result).toBeNull();
-    expect(await childCommands(pid)).toEqual([]);
-    // WORKER_TMP_DIR (<dataDir>/work) held only this job's dir: it must be empty again.
-    await waitFor(async () => (await readdir(stack.env.WORKER_TMP_DIR ?? "")).length === 0, {
-      timeoutMs: 3_000,
-      what: "the job's temp dir to be removed",
-    });
-
+    const id = await cancelDuring({ worker, clip: clip.path, phase: "transcribing", child: "pocketsphinx" });
     // And it stays canceled: nothing picks the job up again.
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await getJob(stack.baseUrl, id)).status).toBe("canceled");
@@ -150,45 +164,8 @@ describe("admin actions on real jobs", () => {
     // A worker whose x264 runs at its slowest, on a 720p30 clip: rendering lasts long enough to cancel in.
     await stack.workers.at(-1)?.stop();
     const worker = await stack.startWorker({ FFMPEG_PRESET: "veryslow" });
-    const pid = worker.child.pid;
-    if (pid === undefined) throw new Error("no running worker");
     const clip = await makeSpeechVideo({ script: SHORT_SCRIPT, width: 1280, height: 720, fps: 30 });
-    const id = await submitJob(stack.baseUrl, { key: await uploadFile(stack.baseUrl, clip.path) });
-
-    const rendering = await waitForJob(stack.baseUrl, id, {
-      timeoutMs: 90_000,
-      until: (job) => job.phase === "rendering" || ["completed", "failed", "canceled"].includes(job.status),
-    });
-    expect(rendering.phase).toBe("rendering");
-    // ffmpeg really is encoding under the worker: the check below can fail.
-    await waitFor(async () => (await childCommands(pid)).some((c) => c.startsWith("ffmpeg")), {
-      timeoutMs: 5_000,
-      intervalMs: 50,
-      what: "ffmpeg to run under the worker",
-    });
-
-    const started = performance.now();
-    const res = await adminPost(stack, `/api/admin/jobs/${id}/cancel`, adminCookie);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id, status: "canceled", workerNotified: true });
-    await waitFor(async () => stack.db.jobEvent.findFirst({ where: { jobId: id, type: "canceled" } }), {
-      timeoutMs: 5_000,
-      intervalMs: 50,
-      what: "the worker to stop the job",
-    });
-    const stoppedMs = performance.now() - started;
-    console.log(`cancel during rendering: worker stopped the job ${Math.round(stoppedMs)} ms after the request`);
-    expect(stoppedMs).toBeLessThan(5_000);
-
-    const job = await getJob(stack.baseUrl, id);
-    expect(job.status).toBe("canceled");
-    expect(job.error?.code).toBe("CANCELED");
-    expect(job.result).toBeNull();
-    expect(await childCommands(pid)).toEqual([]);
-    await waitFor(async () => (await readdir(stack.env.WORKER_TMP_DIR ?? "")).length === 0, {
-      timeoutMs: 3_000,
-      what: "the job's temp dir to be removed",
-    });
+    await cancelDuring({ worker, clip: clip.path, phase: "rendering", child: "ffmpeg" });
   });
 
   it("cancels a caption edit's re-render that waits in the queue: its queue entry goes, nothing runs it", async () => {
