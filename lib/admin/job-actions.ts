@@ -57,8 +57,10 @@ async function latestRunQueueIds(db: PrismaClient, job: { id: string; captionVer
   return [queueJobId(job.id, run), ...(job.captionVersion > 1 ? [queueJobId(job.id, job.captionVersion, "edit")] : [])];
 }
 
-/** Queue states a run can be taken out of before any worker holds it. */
-const REMOVABLE_STATES = new Set(["waiting", "delayed", "prioritized", "waiting-children"]);
+/** Queue states of a run no worker holds: waiting its turn, or between attempts (a retry's backoff). */
+const WAITING_STATES = new Set(["waiting", "delayed", "prioritized"]);
+/** What a cancel takes out of the queue: those, and a split job's parent waiting for its segments. */
+const CANCELABLE_STATES = new Set([...WAITING_STATES, "waiting-children"]);
 
 async function findJob(db: PrismaClient, id: string) {
   const job = JOB_ID_PATTERN.test(id) ? await db.job.findUnique({ where: { id } }) : null;
@@ -163,7 +165,7 @@ async function clearPreviousRun(services: Services, bullIds: readonly string[]):
     for (const bullId of bullIds) {
       const previous = await services.queue.getJob(bullId);
       const state = previous ? await previous.getState() : "gone";
-      if (state === "waiting" || state === "delayed" || state === "prioritized") await services.queue.remove(bullId);
+      if (WAITING_STATES.has(state)) await services.queue.remove(bullId);
       states.push(state);
     }
   } catch {
@@ -235,7 +237,7 @@ export async function cancelJob(services: Services, actor: Actor, id: string): P
     for (const bullId of bullIds) {
       const entry = await services.queue.getJob(bullId);
       const state = entry ? await entry.getState() : "gone";
-      if (REMOVABLE_STATES.has(state) && (await services.queue.remove(bullId)) === 1) removed = true;
+      if (CANCELABLE_STATES.has(state) && (await services.queue.remove(bullId)) === 1) removed = true;
     }
     await services.redis.publish(cancelChannel(services.env.QUEUE_PREFIX), id);
   } catch (error) {
